@@ -1,0 +1,161 @@
+/**
+ * The promise API of the KMIP operations the product uses, on top of the
+ * pipelined transport. A server failure becomes a KmipOperationError carrying
+ * the operation, Result Status, Result Reason (by name) and Result Message.
+ */
+import { KmipInvalidArgumentError, KmipOperationError } from '../errors';
+import * as ops from '../kmip/operations';
+import {
+  operationName,
+  resultReasonName,
+  resultStatusName,
+  type ProtocolVersion,
+  type RequestHeaderOptions,
+  type ResponseBatchItem,
+} from '../kmip/protocol';
+import { KmipTransport, type ServerInfo } from '../transport/transport';
+import type { TransportOptions } from '../transport/options';
+
+export type KmipClientOptions = TransportOptions;
+
+export interface CallOptions {
+  /** Per-request answer timeout, overriding requestTimeoutMs. */
+  readonly timeoutMs?: number;
+}
+
+export type BatchOutcome<R = unknown> = { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: KmipOperationError };
+
+export interface EncryptOptions extends CallOptions {
+  readonly cryptographicParameters?: ops.CryptographicParameters;
+  readonly ivCounterNonce?: Buffer;
+}
+
+function spaced(name: string): string {
+  return ops.spacedName(name);
+}
+
+/** Turns a failed batch item into the typed error (never includes payload data). */
+export function operationError(operation: number, item: ResponseBatchItem): KmipOperationError {
+  const reason = resultReasonName(item.reason);
+  return new KmipOperationError(
+    spaced(operationName(item.operation ?? operation)),
+    spaced(resultStatusName(item.status)),
+    reason === undefined ? undefined : spaced(reason),
+    item.message,
+  );
+}
+
+function uid(id: unknown, what = 'uniqueIdentifier'): string {
+  if (typeof id !== 'string' || id.length === 0) throw new KmipInvalidArgumentError(`${what} must be a non-empty string`);
+  return id;
+}
+
+export class KmipClient {
+  readonly transport: KmipTransport;
+
+  constructor(options: KmipClientOptions) {
+    this.transport = new KmipTransport(options);
+  }
+
+  /** Negotiated version, vendor, announced operations of the last connection made. */
+  get serverInfo(): ServerInfo | undefined {
+    return this.transport.serverInfo;
+  }
+
+  /** Sends one operation; resolves its read result or rejects with a typed error. */
+  async call<R>(op: ops.OperationRequest<R>, opts?: CallOptions): Promise<R> {
+    const r = await this.transport.send([op], opts);
+    const it = r.items[0]!;
+    if (it.status !== 0) throw operationError(op.operation, it);
+    return op.read(it.payload, r.version);
+  }
+
+  /**
+   * Several operations in one request message; a result per item. Items after
+   * a failed one are typically not executed by the server (Batch Error
+   * Continuation Option Stop) and come back as failures too.
+   */
+  async batch(items: readonly ops.OperationRequest<unknown>[], opts?: CallOptions & { header?: RequestHeaderOptions }): Promise<BatchOutcome[]> {
+    if (items.length === 0) throw new KmipInvalidArgumentError('batch needs at least one operation');
+    const r = await this.transport.send(items, opts);
+    return r.items.map((it, i) => {
+      const op = items[i]!;
+      if (it.status !== 0) return { ok: false as const, error: operationError(op.operation, it) };
+      return { ok: true as const, value: op.read(it.payload, r.version) };
+    });
+  }
+
+  discoverVersions(versions: readonly ProtocolVersion[] = [], opts?: CallOptions): Promise<ProtocolVersion[]> {
+    return this.call(ops.discoverVersions(versions), opts);
+  }
+
+  query(functions: readonly number[] = [1, 2, 3], opts?: CallOptions): Promise<ops.QueryResult> {
+    return this.call(ops.query(functions), opts);
+  }
+
+  create(options: ops.CreateSymmetricKeyOptions = {}, opts?: CallOptions): Promise<ops.CreateResult> {
+    return this.call(ops.create(options), opts);
+  }
+
+  activate(uniqueIdentifier: string, opts?: CallOptions): Promise<string> {
+    return this.call(ops.activate(uid(uniqueIdentifier)), opts);
+  }
+
+  revoke(
+    uniqueIdentifier: string,
+    reasonCode: number = ops.RevocationReasonCode.CessationOfOperation,
+    message?: string,
+    opts?: CallOptions,
+  ): Promise<string> {
+    return this.call(ops.revoke(uid(uniqueIdentifier), reasonCode, message), opts);
+  }
+
+  destroy(uniqueIdentifier: string, opts?: CallOptions): Promise<string> {
+    return this.call(ops.destroy(uid(uniqueIdentifier)), opts);
+  }
+
+  get(uniqueIdentifier: string, keyFormatType?: number, opts?: CallOptions): Promise<ops.GetResult> {
+    return this.call(ops.get(uid(uniqueIdentifier), keyFormatType), opts);
+  }
+
+  getAttributes(uniqueIdentifier: string, names: readonly string[] = [], opts?: CallOptions): Promise<ops.GetAttributesResult> {
+    return this.call(ops.getAttributes(uid(uniqueIdentifier), names), opts);
+  }
+
+  locate(options: ops.LocateOptions, opts?: CallOptions): Promise<string[]> {
+    return this.call(ops.locate(options), opts);
+  }
+
+  encrypt(uniqueIdentifier: string, data: Buffer, options: EncryptOptions = {}): Promise<ops.CipherResult> {
+    return this.#cipher(ops.encrypt, uniqueIdentifier, data, options);
+  }
+
+  decrypt(uniqueIdentifier: string, data: Buffer, options: EncryptOptions = {}): Promise<ops.CipherResult> {
+    return this.#cipher(ops.decrypt, uniqueIdentifier, data, options);
+  }
+
+  #cipher(
+    make: (o: ops.CipherRequestOptions) => ops.OperationRequest<ops.CipherResult>,
+    uniqueIdentifier: string,
+    data: Buffer,
+    options: EncryptOptions,
+  ): Promise<ops.CipherResult> {
+    try {
+      if (!Buffer.isBuffer(data)) throw new KmipInvalidArgumentError('data must be a Buffer');
+      const o: ops.CipherRequestOptions = {
+        uniqueIdentifier: uid(uniqueIdentifier),
+        data,
+        ...(options.cryptographicParameters ? { cryptographicParameters: options.cryptographicParameters } : {}),
+        ...(options.ivCounterNonce ? { ivCounterNonce: options.ivCounterNonce } : {}),
+      };
+      return this.call(make(o), options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Drains (up to drainTimeoutMs, default 5 s) or fails what is pending, then closes every connection. */
+  close(opts?: { drainTimeoutMs?: number }): Promise<void> {
+    return this.transport.close(opts);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * KMIP message level: request messages (header + batch items) and the reading of
+ * response messages, independent of any particular operation.
+ */
+import { KmipProtocolError } from '../errors';
+import type { StructureItem, TtlvItem } from '../ttlv';
+import { enumName } from './enums';
+import { Tag } from './tags';
+
+export interface ProtocolVersion {
+  readonly major: number;
+  readonly minor: number;
+}
+
+export const versionString = (v: ProtocolVersion): string => `${v.major}.${v.minor}`;
+export const isV2 = (v: ProtocolVersion): boolean => v.major >= 2;
+export function compareVersions(a: ProtocolVersion, b: ProtocolVersion): number {
+  return a.major - b.major || a.minor - b.minor;
+}
+
+export interface RequestBatchItem {
+  readonly operation: number;
+  /** Unique Batch Item ID; omitted when undefined. */
+  readonly id?: Buffer;
+  /** Children of the Request Payload structure. */
+  readonly payload: readonly TtlvItem[];
+}
+
+export interface RequestHeaderOptions {
+  readonly maximumResponseSize?: number;
+  /** 1 = Stop (default), 2 = Continue, 3 = Undo. */
+  readonly batchErrorContinuationOption?: number;
+  readonly batchOrderOption?: boolean;
+}
+
+const versionItem = (v: ProtocolVersion): StructureItem => ({
+  tag: Tag.ProtocolVersion,
+  type: 0x01,
+  value: [
+    { tag: Tag.ProtocolVersionMajor, type: 0x02, value: v.major },
+    { tag: Tag.ProtocolVersionMinor, type: 0x02, value: v.minor },
+  ],
+});
+
+/** Builds a Request Message tree. */
+export function requestMessage(version: ProtocolVersion, items: readonly RequestBatchItem[], opts?: RequestHeaderOptions): StructureItem {
+  const header: TtlvItem[] = [versionItem(version)];
+  if (opts?.maximumResponseSize !== undefined) header.push({ tag: Tag.MaximumResponseSize, type: 0x02, value: opts.maximumResponseSize });
+  if (opts?.batchOrderOption !== undefined) header.push({ tag: Tag.BatchOrderOption, type: 0x06, value: opts.batchOrderOption });
+  if (opts?.batchErrorContinuationOption !== undefined) {
+    header.push({ tag: Tag.BatchErrorContinuationOption, type: 0x05, value: opts.batchErrorContinuationOption });
+  }
+  header.push({ tag: Tag.BatchCount, type: 0x02, value: items.length });
+  const children: TtlvItem[] = [{ tag: Tag.RequestHeader, type: 0x01, value: header }];
+  for (const it of items) {
+    const bi: TtlvItem[] = [{ tag: Tag.Operation, type: 0x05, value: it.operation }];
+    if (it.id !== undefined) bi.push({ tag: Tag.UniqueBatchItemID, type: 0x08, value: it.id });
+    bi.push({ tag: Tag.RequestPayload, type: 0x01, value: it.payload as TtlvItem[] });
+    children.push({ tag: Tag.BatchItem, type: 0x01, value: bi });
+  }
+  return { tag: Tag.RequestMessage, type: 0x01, value: children };
+}
+
+export interface ResponseBatchItem {
+  readonly operation: number | undefined;
+  readonly id: Buffer | undefined;
+  /** 0 Success, 1 Operation Failed, 2 Operation Pending, 3 Operation Undone. */
+  readonly status: number;
+  readonly reason: number | undefined;
+  readonly message: string | undefined;
+  readonly payload: StructureItem | undefined;
+}
+
+export interface ResponseMessage {
+  readonly version: ProtocolVersion;
+  readonly timeStamp: bigint | undefined;
+  readonly items: readonly ResponseBatchItem[];
+}
+
+function need<T extends TtlvItem['type']>(item: TtlvItem | undefined, type: T, what: string): Extract<TtlvItem, { type: T }> {
+  if (item === undefined) throw new KmipProtocolError(`response has no ${what}`);
+  if (item.type !== type) throw new KmipProtocolError(`response ${what} has the wrong type (0x${item.type.toString(16)})`);
+  return item as Extract<TtlvItem, { type: T }>;
+}
+
+/** Reads a decoded Response Message tree; throws KmipProtocolError on a malformed one. */
+export function readResponseMessage(msg: TtlvItem): ResponseMessage {
+  if (msg.tag !== Tag.ResponseMessage || msg.type !== 0x01) {
+    throw new KmipProtocolError(`expected a Response Message, got tag 0x${msg.tag.toString(16)}`);
+  }
+  let header: StructureItem | undefined;
+  const items: ResponseBatchItem[] = [];
+  for (const c of msg.value) {
+    if (c.tag === Tag.ResponseHeader) header = need(c, 0x01, 'Response Header');
+    else if (c.tag === Tag.BatchItem) items.push(readBatchItem(need(c, 0x01, 'Batch Item')));
+  }
+  if (!header) throw new KmipProtocolError('response has no Response Header');
+  let version: ProtocolVersion | undefined;
+  let timeStamp: bigint | undefined;
+  let batchCount: number | undefined;
+  for (const c of header.value) {
+    if (c.tag === Tag.ProtocolVersion) {
+      const pv = need(c, 0x01, 'Protocol Version');
+      let major: number | undefined;
+      let minor: number | undefined;
+      for (const p of pv.value) {
+        if (p.tag === Tag.ProtocolVersionMajor) major = need(p, 0x02, 'Protocol Version Major').value;
+        else if (p.tag === Tag.ProtocolVersionMinor) minor = need(p, 0x02, 'Protocol Version Minor').value;
+      }
+      if (major === undefined || minor === undefined) throw new KmipProtocolError('response Protocol Version is incomplete');
+      version = { major, minor };
+    } else if (c.tag === Tag.TimeStamp) timeStamp = need(c, 0x09, 'Time Stamp').value;
+    else if (c.tag === Tag.BatchCount) batchCount = need(c, 0x02, 'Batch Count').value;
+  }
+  if (!version) throw new KmipProtocolError('response header has no Protocol Version');
+  if (batchCount === undefined) throw new KmipProtocolError('response header has no Batch Count');
+  if (batchCount !== items.length) {
+    throw new KmipProtocolError(`response Batch Count ${batchCount} does not match its ${items.length} batch items`);
+  }
+  return { version, timeStamp, items };
+}
+
+function readBatchItem(bi: StructureItem): ResponseBatchItem {
+  let operation: number | undefined;
+  let id: Buffer | undefined;
+  let status: number | undefined;
+  let reason: number | undefined;
+  let message: string | undefined;
+  let payload: StructureItem | undefined;
+  for (const c of bi.value) {
+    switch (c.tag) {
+      case Tag.Operation:
+        operation = need(c, 0x05, 'Operation').value;
+        break;
+      case Tag.UniqueBatchItemID:
+        id = need(c, 0x08, 'Unique Batch Item ID').value;
+        break;
+      case Tag.ResultStatus:
+        status = need(c, 0x05, 'Result Status').value;
+        break;
+      case Tag.ResultReason:
+        reason = need(c, 0x05, 'Result Reason').value;
+        break;
+      case Tag.ResultMessage:
+        message = need(c, 0x07, 'Result Message').value;
+        break;
+      case Tag.ResponsePayload:
+        payload = need(c, 0x01, 'Response Payload');
+        break;
+      default:
+        break;
+    }
+  }
+  if (status === undefined) throw new KmipProtocolError('response batch item has no Result Status');
+  return { operation, id, status, reason, message, payload };
+}
+
+export const operationName = (op: number | undefined): string =>
+  op === undefined ? 'unknown operation' : (enumName(Tag.Operation, op) ?? `operation 0x${op.toString(16)}`);
+export const resultStatusName = (s: number): string => enumName(Tag.ResultStatus, s) ?? `status 0x${s.toString(16)}`;
+export const resultReasonName = (r: number | undefined): string | undefined =>
+  r === undefined ? undefined : (enumName(Tag.ResultReason, r) ?? `reason 0x${r.toString(16)}`);

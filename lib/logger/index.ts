@@ -1,0 +1,36 @@
+/**
+ * A werelogs-shaped logger: any object with debug/info/warn/error (and
+ * optionally trace) taking a message and a fields object. The host's request
+ * loggers and module loggers both fit.
+ */
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  trace?(msg: string, fields?: LogFields): void;
+}
+
+const noop = (): void => {};
+
+/** Prints warnings and errors to stderr as one JSON line each; drops the rest. */
+export const stderrLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'warn', name: 'kmip-kms', message: msg, ...fields }) + '\n'),
+  error: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'error', name: 'kmip-kms', message: msg, ...fields }) + '\n'),
+};
+
+export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, trace: noop };
+
+/** Calls a logger method without letting a broken logger break the caller. */
+export function safeLog(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error' | 'trace', msg: string, fields?: LogFields): void {
+  try {
+    const fn = logger[level];
+    if (typeof fn === 'function') fn.call(logger, msg, fields);
+  } catch {
+    // a logger must never take the client down
+  }
+}

@@ -1,0 +1,3 @@
+export { KmipTransport, resolveTransportOptions } from './transport';
+export type { WireOperation, TransportResponse, SendOptions, ServerInfo } from './transport';
+export * from './options';
