@@ -30,17 +30,12 @@ export interface EncryptOptions extends CallOptions {
   readonly ivCounterNonce?: Buffer;
 }
 
-function spaced(name: string): string {
-  return ops.spacedName(name);
-}
-
 /** Turns a failed batch item into the typed error (never includes payload data). */
 export function operationError(operation: number, item: ResponseBatchItem): KmipOperationError {
-  const reason = resultReasonName(item.reason);
   return new KmipOperationError(
-    spaced(operationName(item.operation ?? operation)),
-    spaced(resultStatusName(item.status)),
-    reason === undefined ? undefined : spaced(reason),
+    operationName(item.operation ?? operation),
+    resultStatusName(item.status),
+    resultReasonName(item.reason),
     item.message,
   );
 }

@@ -8,7 +8,9 @@ import type { StructureItem, TtlvItem } from '../ttlv';
 import { enumName, enumValue, QueryFunction, RevocationReasonCode } from './enums';
 
 export { QueryFunction, RevocationReasonCode };
-import { isV2, type ProtocolVersion } from './protocol';
+import { isV2, spacedName, type ProtocolVersion } from './protocol';
+
+export { spacedName };
 import { Tag, normalizeName, tagFromName, tagName } from './tags';
 
 export const Op = {
@@ -38,11 +40,6 @@ export const IDEMPOTENT_OPERATIONS: ReadonlySet<number> = new Set([
   Op.Query,
   Op.DiscoverVersions,
 ]);
-
-/** "CryptographicAlgorithm" -> "Cryptographic Algorithm" (1.x attribute names). */
-export function spacedName(pascal: string): string {
-  return pascal.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
-}
 
 /** "Cryptographic Algorithm" -> tag number, for standard attributes. */
 export function attributeTag(name: string): number | undefined {

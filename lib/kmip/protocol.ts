@@ -155,8 +155,25 @@ function readBatchItem(bi: StructureItem): ResponseBatchItem {
   return { operation, id, status, reason, message, payload };
 }
 
-export const operationName = (op: number | undefined): string =>
-  op === undefined ? 'unknown operation' : (enumName(Tag.Operation, op) ?? `operation 0x${op.toString(16)}`);
-export const resultStatusName = (s: number): string => enumName(Tag.ResultStatus, s) ?? `status 0x${s.toString(16)}`;
-export const resultReasonName = (r: number | undefined): string | undefined =>
-  r === undefined ? undefined : (enumName(Tag.ResultReason, r) ?? `reason 0x${r.toString(16)}`);
+/** "CryptographicAlgorithm" -> "Cryptographic Algorithm" (spec spelling, 1.x attribute names). */
+export function spacedName(pascal: string): string {
+  return pascal.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
+}
+
+/** "Get Attributes", or "operation 0x42" when unknown. */
+export const operationName = (op: number | undefined): string => {
+  if (op === undefined) return 'unknown operation';
+  const n = enumName(Tag.Operation, op);
+  return n ? spacedName(n) : `operation 0x${op.toString(16)}`;
+};
+/** "Operation Failed". */
+export const resultStatusName = (s: number): string => {
+  const n = enumName(Tag.ResultStatus, s);
+  return n ? spacedName(n) : `status 0x${s.toString(16)}`;
+};
+/** "Item Not Found". */
+export const resultReasonName = (r: number | undefined): string | undefined => {
+  if (r === undefined) return undefined;
+  const n = enumName(Tag.ResultReason, r);
+  return n ? spacedName(n) : `reason 0x${r.toString(16)}`;
+};

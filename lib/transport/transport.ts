@@ -19,6 +19,7 @@ import {
   KmipTlsError,
   KmipVersionError,
   KmipConfigError,
+  KmipOperationError,
 } from '../errors';
 import { safeLog, stderrLogger, type Logger } from '../logger';
 import { discoverVersions, query, QueryFunction } from '../kmip/operations';
@@ -28,6 +29,7 @@ import {
   readResponseMessage,
   requestMessage,
   resultReasonName,
+  resultStatusName,
   versionString,
   type ProtocolVersion,
   type RequestHeaderOptions,
@@ -307,6 +309,13 @@ class Connection {
     const dv = discoverVersions(offer);
     const r = await this.#sendInternal(dv, header1x);
     const item = r.items[0]!;
+    if (item.status !== 0 && item.reason === AUTHENTICATION_NOT_SUCCESSFUL) {
+      const e = new KmipOperationError('Discover Versions', resultStatusName(item.status), resultReasonName(item.reason), item.message);
+      e.message +=
+        ' (the KMIP server did not accept our client certificate: it must be signed by a CA the server trusts, ' +
+        'carry extendedKeyUsage clientAuth, and name a user the server knows)';
+      throw e;
+    }
     if (item.status !== 0) {
       throw new KmipVersionError(
         `KMIP server ${this.host.label} refused Discover Versions (${resultReasonName(item.reason) ?? 'no reason'}${item.message ? `: ${item.message}` : ''}); KMIP 1.2 or later is required`,
