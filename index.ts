@@ -16,3 +16,15 @@ export { KmipTransport } from './lib/transport';
 export type { TransportOptions, TlsOptions, HostAddress, ReconnectOptions, ServerInfo } from './lib/transport';
 export * from './lib/errors';
 export type { Logger, LogFields } from './lib/logger';
+export {
+  KmipBackend,
+  ARN_PREFIX,
+  createKmsBackend,
+  KmsHostError,
+  loadSettings,
+  settingsFromHostConfig,
+  settingsFromConfigFile,
+  settingsFromEnv,
+  settingsFromChart,
+} from './lib/backend';
+export type { BackendDescriptor, CreatedKey, KmipSettings, BackendOptions, HostError, HostErrors } from './lib/backend';

@@ -5,6 +5,7 @@
  */
 import { KmipInvalidArgumentError, KmipOperationError } from '../errors';
 import * as ops from '../kmip/operations';
+import { printTtlv } from '../kmip/printer';
 import {
   operationName,
   resultReasonName,
@@ -50,6 +51,7 @@ export class KmipClient {
 
   constructor(options: KmipClientOptions) {
     this.transport = new KmipTransport(options);
+    this.transport.setMessagePrinter((item) => printTtlv(item));
   }
 
   /** Negotiated version, vendor, announced operations of the last connection made. */

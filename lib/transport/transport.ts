@@ -312,7 +312,7 @@ class Connection {
     if (item.status !== 0 && item.reason === AUTHENTICATION_NOT_SUCCESSFUL) {
       const e = new KmipOperationError('Discover Versions', resultStatusName(item.status), resultReasonName(item.reason), item.message);
       e.message +=
-        ' (the KMIP server did not accept our client certificate: it must be signed by a CA the server trusts, ' +
+        ` (KMIP server ${this.host.label} did not accept our client certificate: it must be signed by a CA the server trusts, ` +
         'carry extendedKeyUsage clientAuth, and name a user the server knows)';
       throw e;
     }
@@ -443,7 +443,7 @@ class Connection {
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a malformed message stream: ${(err as Error).message}`, { cause: err }), 'protocol');
       return;
     }
-    this.#t.pump();
+    this.#t.schedulePump();
   }
 
   #onMessage(bytes: Buffer): void {
@@ -467,6 +467,11 @@ class Connection {
     const first = items[0]!;
     const firstId = first.id !== undefined && first.id.length === 4 ? first.id.readUInt32BE(0) : -1;
     const p = firstId >= 0 ? this.inflight.get(firstId) : undefined;
+    if (first.id === undefined && first.status !== 0 && items.length === 1) {
+      // A failure without ID: servers answer a request they could not parse this way.
+      this.#onAnonymousFailure(first);
+      return;
+    }
     if (!p || !p.ids) {
       const detail =
         first.id === undefined
@@ -514,6 +519,43 @@ class Connection {
     p.ids = null;
     p.done = true;
     p.resolve({ version: usedVersion, items: ordered, server: this.host.label });
+  }
+
+  /**
+   * A failed answer without Unique Batch Item ID. With one request message in
+   * flight it can only be that request's (no guess): it gets the server's
+   * failure and the connection stays. With several, nobody can tell whose it
+   * is: the connection goes, idempotent requests are retried once elsewhere and
+   * the others fail with an unknown outcome.
+   */
+  #onAnonymousFailure(item: ResponseBatchItem): void {
+    const server = `${resultReasonName(item.reason) ?? 'no reason'}${item.message ? `: ${item.message}` : ''}`;
+    if (this.messagesInFlight === 1) {
+      const p = this.inflight.values().next().value as Pending | undefined;
+      if (p && p.ids) {
+        const ids = p.ids;
+        for (const id of ids) this.inflight.delete(id);
+        this.messagesInFlight--;
+        p.conn = null;
+        p.ids = null;
+        p.done = true;
+        const answered = ids.map((id, i) => ({ ...item, operation: item.operation ?? p.ops[i]!.operation, id: idBuffer(id) }));
+        this.#t.log('warn', 'KMIP server answered a request with a failure that carries no Unique Batch Item ID', {
+          server: this.host.label,
+          operations: describeOps(p.ops),
+          resultReason: resultReasonName(item.reason),
+          resultMessage: item.message,
+        });
+        p.resolve({ version: p.internal ? { major: 1, minor: 0 } : this.version, items: answered, server: this.host.label });
+        return;
+      }
+    }
+    this.fail(
+      new KmipProtocolError(
+        `KMIP server ${this.host.label} answered one of ${this.messagesInFlight} pipelined requests with a failure that carries no Unique Batch Item ID (server said: ${server}); closing the connection`,
+      ),
+      'lost',
+    );
   }
 
   /** Stop taking requests; close once nothing is in flight. */
@@ -675,7 +717,7 @@ export class KmipTransport {
       };
       this.#queue.push(p);
       this.#queuedLive++;
-      this.#schedulePump();
+      this.schedulePump();
     });
   }
 
@@ -694,10 +736,11 @@ export class KmipTransport {
     );
   }
 
-  #schedulePump(): void {
+  /** One pump (and so one socket write per connection) per event-loop turn. */
+  schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    process.nextTick(() => this.pump());
+    setImmediate(() => this.pump());
   }
 
   /** Puts retried requests back at the head of the queue, oldest first. */
@@ -707,7 +750,7 @@ export class KmipTransport {
       this.#queue.unshift(p);
       this.#queuedLive++;
     }
-    this.#schedulePump();
+    this.schedulePump();
   }
 
   /** Dispatches queued requests to connections with free slots, then writes once per connection. */
@@ -844,7 +887,7 @@ export class KmipTransport {
     } else if (cause && !this.#closing) {
       this.log('info', 'KMIP connection closed', { server: h.label, reason: cause.message });
     }
-    if (!this.#closed) this.#schedulePump();
+    if (!this.#closed) this.schedulePump();
   }
 
   /** A request timed out on the wire on `c`'s host: with other hosts to use, mark it down. */

@@ -1,0 +1,346 @@
+/**
+ * The host adapter: a drop-in KMS backend for cloudserver's `kmip` slot
+ * (`new KmipBackend({ kmip: config.kmip })`), with the host's callback API and
+ * error objects, plus a promise API for other hosts and scripts.
+ */
+import { KmipClient } from '../client';
+import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError } from '../errors';
+import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
+import { safeLog, stderrLogger, type Logger } from '../logger';
+import { settingsFromHostConfig } from './config';
+import { hostHas, pickHostErrors, type HostError, type HostErrors } from './host-errors';
+import type { BackendOptions, KmipSettings } from './settings';
+
+export const ARN_PREFIX = 'arn:scality:kms:external:kmip:';
+
+/** The wrapping every deployment used: server-side AES-256-CBC, PKCS#5, 16 zero bytes of IV. */
+const WRAP_PARAMETERS = {
+  blockCipherMode: BlockCipherMode.CBC,
+  paddingMethod: PaddingMethod.PKCS5,
+  cryptographicAlgorithm: CryptographicAlgorithm.AES,
+} as const;
+const ZERO_IV = Buffer.alloc(16);
+const DATA_KEY_BYTES = 32;
+
+export interface BackendDescriptor {
+  readonly type: 'external';
+  readonly protocol: 'kmip';
+  readonly provider: string;
+  readonly arnPrefix: string;
+}
+
+export interface CreatedKey {
+  /** The server's Unique Identifier: what the host stores. */
+  readonly keyId: string;
+  /** The same key as an ARN of this provider. */
+  readonly arn: string;
+}
+
+type Callback<T extends unknown[]> = (err: HostError | null, ...results: T) => void;
+
+const isNotFound = (e: unknown): boolean => e instanceof KmipOperationError && e.resultReason === 'Item Not Found';
+
+function log(l: Logger | undefined, fallback: Logger, level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
+  safeLog(l && typeof l === 'object' ? l : fallback, level, msg, fields);
+}
+
+export class KmipBackend {
+  readonly backend: BackendDescriptor;
+  readonly settings: KmipSettings;
+  readonly client: KmipClient;
+  readonly #errors: HostErrors;
+  readonly #logger: Logger;
+  #health: { at: number; error: KmipError | Error | null } | undefined;
+  #healthPending: Promise<void> | undefined;
+
+  /**
+   * Throws (KmipConfigError) on an unusable configuration: loudly, because a
+   * host silently falls back to a local file KMS when a backend fails to load.
+   */
+  constructor(options: BackendOptions) {
+    this.#logger = options?.logger ?? stderrLogger;
+    this.settings = options?.settings ?? settingsFromHostConfig(options?.kmip, { logger: this.#logger });
+    this.#errors = pickHostErrors(options?.errors).errors;
+    const provider = this.settings.providerName;
+    this.backend = Object.freeze({ type: 'external', protocol: 'kmip', provider, arnPrefix: `${ARN_PREFIX}${provider}:key/` });
+    this.client = new KmipClient({ ...this.settings.transport, logger: this.#logger });
+  }
+
+  get arnPrefix(): string {
+    return this.backend.arnPrefix;
+  }
+
+  /** Never route key creation to an account-level key. */
+  get supportsDefaultKeyPerAccount(): false {
+    return false;
+  }
+
+  /** A plain id, or an ARN of this provider, to the server's key id. */
+  keyIdOf(keyIdOrArn: unknown): string {
+    if (typeof keyIdOrArn !== 'string' || keyIdOrArn.length === 0) {
+      throw new KmipInvalidArgumentError('key id must be a non-empty string');
+    }
+    if (!keyIdOrArn.startsWith('arn:')) return keyIdOrArn;
+    if (keyIdOrArn.startsWith(this.backend.arnPrefix)) {
+      const id = keyIdOrArn.slice(this.backend.arnPrefix.length);
+      if (id.length === 0) throw new KmipInvalidArgumentError(`key ARN ${keyIdOrArn} has an empty key id`);
+      return id;
+    }
+    const m = /^arn:scality:kms:([^:]*):([^:]*):([^:]*):key\/(.*)$/.exec(keyIdOrArn);
+    if (!m) throw new KmipInvalidArgumentError(`key ARN ${keyIdOrArn} is malformed (expected ${this.backend.arnPrefix}<id>)`);
+    throw new KmipInvalidArgumentError(
+      `key ${keyIdOrArn} belongs to KMS ${m[1]}/${m[2]}/${m[3]}, not to this KMIP backend (external/kmip/${this.backend.provider}); ` +
+        'KMIP and other KMS protocols are mutually exclusive and there is no migration path between them',
+    );
+  }
+
+  // -------------------------------------------------------------------------
+  // Promise API
+
+  /** Creates an AES-256 Encrypt|Decrypt key and makes it Active. */
+  async createKey(bucketName: string, reqLog?: Logger): Promise<CreatedKey> {
+    if (typeof bucketName !== 'string') throw new KmipInvalidArgumentError('bucket name must be a string');
+    const s = this.settings;
+    const attr = s.bucketNameAttributeName ? { name: s.bucketNameAttributeName, value: bucketName } : undefined;
+    let keyId: string;
+    try {
+      const created = await this.client.create({
+        ...(s.compoundCreateActivate ? { activationDate: new Date() } : {}),
+        ...(attr ? { customAttribute: attr } : {}),
+      });
+      keyId = created.uniqueIdentifier;
+    } catch (err) {
+      if (err instanceof KmipOutcomeUnknownError) {
+        log(reqLog, this.#logger, 'warn', 'KMIP Create outcome unknown: a key may have been created on the server without its id reaching us', { bucketName });
+      }
+      throw this.#explainCreateRefusal(err);
+    }
+    if (!s.compoundCreateActivate) {
+      try {
+        await this.client.activate(keyId);
+      } catch (err) {
+        // Do not leave an orphan key behind silently.
+        try {
+          await this.client.destroy(keyId);
+          log(reqLog, this.#logger, 'warn', 'KMIP Activate failed; the new key was destroyed', { keyId, bucketName, error: (err as Error).message });
+        } catch (destroyErr) {
+          log(reqLog, this.#logger, 'error', 'KMIP Activate failed and the new key could not be destroyed: orphan key left on the server', {
+            keyId,
+            bucketName,
+            error: (err as Error).message,
+            destroyError: (destroyErr as Error).message,
+          });
+        }
+        throw err;
+      }
+    }
+    return { keyId, arn: `${this.backend.arnPrefix}${keyId}` };
+  }
+
+  #explainCreateRefusal(err: unknown): unknown {
+    if (!(err instanceof KmipOperationError)) return err;
+    const s = this.settings;
+    const msg = `${err.resultReason ?? ''} ${err.resultMessage ?? ''}`;
+    const hints: string[] = [];
+    const compound = 'compoundCreateActivate (chart: compoundCreate, env: S3KMIP_COMPOUND_CREATE) to false';
+    const attribute = 'bucketNameAttributeName (chart: bucketAttributeName, env: S3KMIP_BUCKET_ATTRIBUTE_NAME) to empty';
+    const aboutDate = /activation date/i.test(msg);
+    const aboutAttr = /custom|vendor|x-|attribute/i.test(msg) && !aboutDate;
+    if (s.compoundCreateActivate && (aboutDate || !aboutAttr)) hints.push(compound);
+    if (s.bucketNameAttributeName && (aboutAttr || !aboutDate)) hints.push(attribute);
+    if (hints.length === 0) return err;
+    err.message += `; this server may not support that option: set ${hints.join(', or ')}`;
+    return err;
+  }
+
+  /** Revoke (Cessation of Operation) then Destroy. A key already revoked or gone is not an error. */
+  async destroyKey(keyIdOrArn: string, reqLog?: Logger): Promise<void> {
+    const keyId = this.keyIdOf(keyIdOrArn);
+    try {
+      await this.client.revoke(keyId, RevocationReasonCode.CessationOfOperation);
+    } catch (err) {
+      if (isNotFound(err)) {
+        log(reqLog, this.#logger, 'info', 'KMIP key already gone; nothing to destroy', { keyId });
+        return;
+      }
+      if (!(err instanceof KmipOperationError)) throw err;
+      // Already revoked (or never activated)? Look before giving up.
+      let state: unknown;
+      try {
+        const attrs = await this.client.getAttributes(keyId, ['State']);
+        state = attrs.attributes.find((a) => a.name === 'State')?.value;
+      } catch (e) {
+        if (isNotFound(e)) {
+          log(reqLog, this.#logger, 'info', 'KMIP key already gone; nothing to destroy', { keyId });
+          return;
+        }
+        throw err;
+      }
+      if (state === 'Destroyed' || state === 'DestroyedCompromised') {
+        log(reqLog, this.#logger, 'info', 'KMIP key already destroyed', { keyId, state });
+        return;
+      }
+      if (state === 'Active') throw err;
+      log(reqLog, this.#logger, 'info', 'KMIP key not revocable in its state; destroying it directly', { keyId, state, revokeError: err.message });
+    }
+    try {
+      await this.client.destroy(keyId);
+    } catch (err) {
+      if (isNotFound(err)) {
+        log(reqLog, this.#logger, 'info', 'KMIP key already gone at Destroy', { keyId });
+        return;
+      }
+      throw err;
+    }
+  }
+
+  /** Wraps a 32-byte data key under the bucket key (server-side AES-256-CBC, PKCS#5, zero IV). */
+  async wrapDataKey(keyIdOrArn: string, plainTextDataKey: Buffer): Promise<Buffer> {
+    const keyId = this.keyIdOf(keyIdOrArn);
+    if (!Buffer.isBuffer(plainTextDataKey) || plainTextDataKey.length !== DATA_KEY_BYTES) {
+      throw new KmipInvalidArgumentError(`data key must be a Buffer of ${DATA_KEY_BYTES} bytes`);
+    }
+    const r = await this.client.encrypt(keyId, plainTextDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
+    return Buffer.from(r.data);
+  }
+
+  /** Unwraps what wrapDataKey (or the KMIP driver deployments used before) produced. */
+  async unwrapDataKey(keyIdOrArn: string, cipheredDataKey: Buffer): Promise<Buffer> {
+    const keyId = this.keyIdOf(keyIdOrArn);
+    if (!Buffer.isBuffer(cipheredDataKey) || cipheredDataKey.length === 0 || cipheredDataKey.length % 16 !== 0) {
+      throw new KmipInvalidArgumentError('ciphered data key must be a non-empty Buffer whose length is a multiple of 16 bytes');
+    }
+    const r = await this.client.decrypt(keyId, cipheredDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
+    const out = Buffer.from(r.data);
+    r.data.fill(0);
+    return out;
+  }
+
+  /**
+   * Proves the server is reachable, negotiated and willing: one Query on the
+   * shared connection, no key created. The result is reused for
+   * healthcheckCacheMs; concurrent calls share one request.
+   */
+  async checkHealth(): Promise<void> {
+    const now = Date.now();
+    const h = this.#health;
+    if (h && now - h.at < this.settings.healthcheckCacheMs) {
+      if (h.error) throw h.error;
+      return;
+    }
+    if (!this.#healthPending) {
+      const timeoutMs = Math.min(5000, this.client.transport.options.requestTimeoutMs);
+      this.#healthPending = this.client
+        .query([QueryFunction.QueryOperations], { timeoutMs })
+        .then(
+          () => {
+            this.#health = { at: Date.now(), error: null };
+          },
+          (err: unknown) => {
+            this.#health = { at: Date.now(), error: err instanceof Error ? err : new Error(String(err)) };
+          },
+        )
+        .finally(() => {
+          this.#healthPending = undefined;
+        });
+    }
+    await this.#healthPending;
+    if (this.#health?.error) throw this.#health.error;
+  }
+
+  /** Drains or fails pending requests and closes every connection. */
+  close(opts?: { drainTimeoutMs?: number }): Promise<void> {
+    return this.client.close(opts);
+  }
+
+  // -------------------------------------------------------------------------
+  // The host's callback API: each callback called once, never synchronously.
+
+  createBucketKey(bucketName: string, reqLog: Logger, cb: Callback<[string, string]>): void {
+    this.#run('createBucketKey', reqLog, cb, () => this.createKey(bucketName, reqLog), (k): [string, string] => [k.keyId, k.arn], { bucketName });
+  }
+
+  destroyBucketKey(keyIdOrArn: string, reqLog: Logger, cb: Callback<[]>): void {
+    this.#run('destroyBucketKey', reqLog, cb, () => this.destroyKey(keyIdOrArn, reqLog), (): [] => [], { keyId: keyIdOrArn });
+  }
+
+  cipherDataKey(cryptoScheme: number, masterKeyIdOrArn: string, plainTextDataKey: Buffer, reqLog: Logger, cb: Callback<[Buffer]>): void {
+    this.#run(
+      'cipherDataKey',
+      reqLog,
+      cb,
+      () => {
+        checkScheme(cryptoScheme);
+        return this.wrapDataKey(masterKeyIdOrArn, plainTextDataKey);
+      },
+      (b): [Buffer] => [b],
+      { keyId: masterKeyIdOrArn },
+    );
+  }
+
+  decipherDataKey(cryptoScheme: number, masterKeyIdOrArn: string, cipheredDataKey: Buffer, reqLog: Logger, cb: Callback<[Buffer]>): void {
+    this.#run(
+      'decipherDataKey',
+      reqLog,
+      cb,
+      () => {
+        checkScheme(cryptoScheme);
+        return this.unwrapDataKey(masterKeyIdOrArn, cipheredDataKey);
+      },
+      (b): [Buffer] => [b],
+      { keyId: masterKeyIdOrArn },
+    );
+  }
+
+  healthcheck(reqLog: Logger, cb: Callback<[]>): void {
+    this.#run('healthcheck', reqLog, cb, () => this.checkHealth(), (): [] => [], {});
+  }
+
+  #run<T, R extends unknown[]>(
+    op: string,
+    reqLog: Logger,
+    cb: Callback<R>,
+    work: () => Promise<T>,
+    results: (v: T) => R,
+    fields: Record<string, unknown>,
+  ): void {
+    const started = Date.now();
+    let p: Promise<T>;
+    try {
+      p = work();
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then(
+      (v) => {
+        log(reqLog, this.#logger, 'debug', `KMIP ${op} done`, { ...fields, elapsedMs: Date.now() - started });
+        const out = results(v);
+        process.nextTick(() => cb(null, ...out));
+      },
+      (err: unknown) => {
+        const hostErr = this.toHostError(err, op);
+        log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, {
+          ...fields,
+          elapsedMs: Date.now() - started,
+          error: err instanceof Error ? err.message : String(err),
+          errorCode: err instanceof KmipError ? err.code : undefined,
+        });
+        process.nextTick(() => (cb as unknown as (e: HostError) => void)(hostErr));
+      },
+    );
+  }
+
+  /** Our typed error to the host's error object; the description starts with `KMIP:`. */
+  toHostError(err: unknown, op: string): HostError {
+    const text = err instanceof Error ? err.message : String(err);
+    const description = `KMIP: ${op}: ${text.replace(/^KMIP /, "")}`;
+    if (isNotFound(err) && hostHas(this.#errors, 'KMS.NotFoundException')) {
+      return this.#errors['KMS.NotFoundException']!.customizeDescription(description);
+    }
+    return this.#errors.InternalError.customizeDescription(description);
+  }
+}
+
+function checkScheme(cryptoScheme: number): void {
+  if (cryptoScheme !== 1) throw new KmipInvalidArgumentError(`unsupported cryptoScheme ${String(cryptoScheme)} (only 1 is known)`);
+}
