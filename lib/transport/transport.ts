@@ -90,7 +90,7 @@ interface Pending {
   readonly ops: readonly WireOperation[];
   readonly idempotent: boolean;
   readonly timeoutMs: number;
-  readonly queueDeadline: number;
+  queueDeadline: number;
   readonly seq: number;
   readonly header: RequestHeaderOptions | undefined;
   readonly internal: boolean;
@@ -235,6 +235,7 @@ class Connection {
   readonly #framer: TtlvFramer;
   readonly #writer = new TtlvWriter(16 * 1024);
   #nextId = 1;
+  #gotBytes = false;
 
   constructor(t: KmipTransport, host: HostState, opts: ResolvedTransportOptions) {
     this.#t = t;
@@ -277,8 +278,23 @@ class Connection {
     });
     sock.on('data', (chunk: Buffer) => this.#onData(chunk));
     sock.on('error', (err) => this.fail(err, 'lost'));
-    sock.on('end', () => this.fail(new KmipConnectionError(`KMIP server ${host.label} closed the connection`, { host: host.label }), 'lost'));
-    sock.on('close', () => this.fail(new KmipConnectionError(`connection to KMIP server ${host.label} closed`, { host: host.label }), 'lost'));
+    sock.on('end', () => this.fail(this.#closedError(`KMIP server ${host.label} closed the connection`), 'lost'));
+    sock.on('close', () => this.fail(this.#closedError(`connection to KMIP server ${host.label} closed`), 'lost'));
+  }
+
+  /**
+   * A close before the server said anything usable is how many servers refuse
+   * a client certificate (no TLS alert): say so.
+   */
+  #closedError(what: string): KmipConnectionError {
+    if (this.state === 'handshaking' || (this.state === 'negotiating' && !this.#gotBytes)) {
+      return new KmipTlsError(
+        `${what} during the ${this.state === 'handshaking' ? 'TLS handshake' : 'first exchange after it'} ` +
+          '(the server may have refused our client certificate: is it signed by a CA the server trusts, and does it carry extendedKeyUsage clientAuth?)',
+        { host: this.host.label },
+      );
+    }
+    return new KmipConnectionError(what, { host: this.host.label });
   }
 
   get phase(): TimeoutPhaseOption {
@@ -436,6 +452,7 @@ class Connection {
 
   #onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
+    this.#gotBytes = true;
     this.lastActivity = Date.now();
     try {
       this.#framer.push(chunk, (msg) => this.#onMessage(msg));
@@ -515,7 +532,7 @@ class Connection {
       this.#t.requeueFront([p]);
       return;
     }
-    if (!authFailed) this.successes++;
+    if (!authFailed && !p.internal) this.successes++;
     p.ids = null;
     p.done = true;
     p.resolve({ version: usedVersion, items: ordered, server: this.host.label });
@@ -746,7 +763,9 @@ export class KmipTransport {
   /** Puts retried requests back at the head of the queue, oldest first. */
   requeueFront(ps: Pending[]): void {
     ps.sort((a, b) => b.seq - a.seq);
+    const deadline = Date.now() + this.options.queueTimeoutMs;
     for (const p of ps) {
+      p.queueDeadline = deadline;
       this.#queue.unshift(p);
       this.#queuedLive++;
     }
@@ -874,14 +893,16 @@ export class KmipTransport {
     const h = c.host;
     h.connections.delete(c);
     const now = Date.now();
-    if (setupError && !this.#closing) {
+    if (setupError) {
       h.failures++;
       const rc = this.options.reconnect;
       const base = Math.min(rc.maxDelayMs, rc.baseDelayMs * 2 ** Math.min(h.failures - 1, 30));
       const delay = Math.round(base * (1 - rc.jitter + Math.random() * 2 * rc.jitter));
       h.downUntil = now + delay;
       h.lastError = setupError;
-      this.log('warn', 'KMIP connection failed', { server: h.label, error: setupError.message, retryInMs: delay, failures: h.failures });
+      if (!this.#closing) {
+        this.log('warn', 'KMIP connection failed', { server: h.label, error: setupError.message, retryInMs: delay, failures: h.failures });
+      }
       // With no other way to serve them, queued requests fail now with the real cause.
       if (this.#hosts.every((x) => x.downUntil > now && x.connections.size === 0)) this.#failQueued(setupError);
     } else if (cause && !this.#closing) {
@@ -961,23 +982,20 @@ export class KmipTransport {
           continue;
         }
         if (c.state === 'ready' || c.state === 'draining') {
-          let timedOut: Pending | undefined;
-          for (const p of c.inflight.values()) {
-            if (!p.done && p.deadline <= now) {
-              timedOut = p;
-              break;
+          const timedOut = new Set<Pending>();
+          for (const p of c.inflight.values()) if (!p.done && p.deadline <= now) timedOut.add(p);
+          if (timedOut.size > 0) {
+            let err: KmipTimeoutError | undefined;
+            for (const t of timedOut) {
+              t.done = true;
+              err = new KmipTimeoutError(
+                'request',
+                t.timeoutMs,
+                `KMIP ${describeOps(t.ops).join('+')} got no answer from ${h.label} within ${t.timeoutMs} ms` + (t.idempotent ? '' : '; its outcome is unknown'),
+              );
+              t.reject(err);
             }
-          }
-          if (timedOut) {
-            timedOut.done = true;
-            const err = new KmipTimeoutError(
-              'request',
-              timedOut.timeoutMs,
-              `KMIP ${describeOps(timedOut.ops).join('+')} got no answer from ${h.label} within ${timedOut.timeoutMs} ms` +
-                (timedOut.idempotent ? '' : '; its outcome is unknown'),
-            );
-            timedOut.reject(err);
-            this.#hostTimedOut(h, err);
+            this.#hostTimedOut(h, err!);
             // Its answer may still come and would be misread: the connection goes.
             c.fail(new KmipConnectionError(`connection to ${h.label} closed after a request timed out on it`, { host: h.label }), 'lost');
             continue;
