@@ -4,7 +4,7 @@
  * error objects, plus a promise API for other hosts and scripts.
  */
 import { KmipClient } from '../client';
-import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError } from '../errors';
+import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
 import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
 import { safeLog, stderrLogger, type Logger } from '../logger';
 import { settingsFromHostConfig } from './config';
@@ -211,6 +211,13 @@ export class KmipBackend {
       throw new KmipInvalidArgumentError('ciphered data key must be a non-empty Buffer whose length is a multiple of 16 bytes');
     }
     const r = await this.client.decrypt(keyId, cipheredDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
+    if (r.data.length !== DATA_KEY_BYTES) {
+      // A wrong bucket key (or a corrupt ciphered key) can still pass the
+      // padding check: never hand the host a data key of the wrong size.
+      const n = r.data.length;
+      r.data.fill(0);
+      throw new KmipProtocolError(`deciphered data key is ${n} bytes, not ${DATA_KEY_BYTES}: wrong bucket key or corrupt ciphered data key`);
+    }
     const out = Buffer.from(r.data);
     r.data.fill(0);
     return out;

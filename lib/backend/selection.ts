@@ -50,17 +50,20 @@ const EXCLUSIVE =
 /** Builds the backend the host configuration selects, or throws a KmipConfigError saying why it cannot. */
 export function createKmsBackend(hostConfig: HostConfigForSelection, options: SelectionOptions = {}): unknown {
   const env = options.env ?? process.env;
-  const kind = env['S3KMS'] ?? hostConfig?.backends?.kms;
+  const cfg: HostConfigForSelection = hostConfig ?? {};
+  // Like the host: an empty S3KMS counts as unset.
+  const fromEnv = env['S3KMS']?.trim();
+  const kind = fromEnv ? fromEnv : cfg.backends?.kms;
   if (kind === 'kmip') {
-    if (naeConfigured(hostConfig.kms)) throw new KmipConfigError(EXCLUSIVE, 'kms');
+    if (naeConfigured(cfg.kms)) throw new KmipConfigError(EXCLUSIVE, 'kms');
     return new KmipBackend({
-      kmip: hostConfig.kmip,
+      kmip: cfg.kmip,
       ...(options.errors !== undefined ? { errors: options.errors } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
   }
   if (kind === 'scality') {
-    if (kmipConfigured(hostConfig.kmip)) throw new KmipConfigError(EXCLUSIVE, 'kmip');
+    if (kmipConfigured(cfg.kmip)) throw new KmipConfigError(EXCLUSIVE, 'kmip');
     const load = options.requireModule ?? ((name: string): unknown => require(name));
     let Mod: unknown;
     try {
@@ -73,7 +76,7 @@ export function createKmsBackend(hostConfig: HostConfigForSelection, options: Se
       );
     }
     if (typeof Mod !== 'function') throw new KmipConfigError('the scality-kms module does not export a class', 'backends.kms');
-    return new (Mod as new (cfg: unknown) => unknown)(hostConfig.kms);
+    return new (Mod as new (c: unknown) => unknown)(cfg.kms);
   }
   throw new KmipConfigError(
     kind === undefined

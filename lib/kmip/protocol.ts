@@ -28,7 +28,7 @@ export interface RequestBatchItem {
 
 export interface RequestHeaderOptions {
   readonly maximumResponseSize?: number;
-  /** 1 = Stop (default), 2 = Continue, 3 = Undo. */
+  /** Batch Error Continuation Option: 1 = Continue, 2 = Stop (the server's default when absent), 3 = Undo. */
   readonly batchErrorContinuationOption?: number;
   readonly batchOrderOption?: boolean;
 }

@@ -498,19 +498,36 @@ class Connection {
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${detail}${server}; closing the connection`), 'protocol');
       return;
     }
-    // Every item must belong to p, each of p's ids exactly once.
+    // Every item must belong to p, each of p's ids at most once. Fewer items
+    // than requested is how a server answers a batch it stopped after a
+    // failure (Batch Error Continuation Option Stop): the rest were not done.
     const ordered: ResponseBatchItem[] = new Array<ResponseBatchItem>(p.ids.length);
-    let ok = items.length === p.ids.length;
+    let ok = items.length <= p.ids.length;
+    let anyFailed = false;
     for (let i = 0; ok && i < items.length; i++) {
       const it = items[i]!;
       const id = it.id !== undefined && it.id.length === 4 ? it.id.readUInt32BE(0) : -1;
       const idx = p.ids.indexOf(id);
       if (idx < 0 || ordered[idx] !== undefined) ok = false;
       else ordered[idx] = it;
+      if (it.status !== 0) anyFailed = true;
     }
+    if (ok && items.length < p.ids.length && !anyFailed) ok = false;
     if (!ok) {
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response whose batch items do not match the request's`), 'protocol');
       return;
+    }
+    for (let i = 0; i < ordered.length; i++) {
+      if (ordered[i] === undefined) {
+        ordered[i] = {
+          operation: p.ops[i]!.operation,
+          id: idBuffer(p.ids[i]!),
+          status: 1,
+          reason: undefined,
+          message: 'not executed: the server stopped the batch after an earlier item failed',
+          payload: undefined,
+        };
+      }
     }
     for (const id of p.ids) this.inflight.delete(id);
     this.messagesInFlight--;
