@@ -6,7 +6,8 @@
 import { KmipClient } from '../client';
 import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
 import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
-import { safeLog, stderrLogger, type Logger } from '../logger';
+import { safeLog, type Logger } from '../logger';
+import { pickModuleLogger } from './host-logger';
 import { settingsFromHostConfig } from './config';
 import { hostHas, pickHostErrors, type HostError, type HostErrors } from './host-errors';
 import type { BackendOptions, KmipSettings } from './settings';
@@ -58,7 +59,7 @@ export class KmipBackend {
    * host silently falls back to a local file KMS when a backend fails to load.
    */
   constructor(options: BackendOptions) {
-    this.#logger = options?.logger ?? stderrLogger;
+    this.#logger = pickModuleLogger(options?.logger);
     this.settings = options?.settings ?? settingsFromHostConfig(options?.kmip, { logger: this.#logger });
     this.#errors = pickHostErrors(options?.errors).errors;
     const provider = this.settings.providerName;

@@ -121,7 +121,8 @@ export function resolveHostArsenalErrors(searchFrom: readonly string[] = default
   return undefined;
 }
 
-function defaultSearchPaths(): string[] {
+/** Where the host's own modules are looked up: its main module's folder, then the working folder. */
+export function defaultSearchPaths(): string[] {
   const out: string[] = [];
   const main = require.main?.filename;
   if (main) out.push(path.dirname(main));

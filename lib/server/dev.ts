@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProtocolVersion } from '../kmip/protocol';
 import type { Logger } from '../logger';
-import { ensureDevPki } from './certs';
+import { ensureDevPki, type DevPki } from './certs';
 import type { DevServerBehaviour } from './engine';
 import { KmipDevServer } from './server';
 
@@ -48,21 +48,15 @@ export interface DevHostConfig {
   };
 }
 
-export interface DevServerHandle {
+/** The certificate paths and `clientCn` (owner of the objects created with the client certificate) come from {@link DevPki}. */
+export interface DevServerHandle extends Omit<DevPki, 'dir' | 'generated'> {
   readonly server: KmipDevServer;
   readonly host: string;
   readonly port: number;
+  /** {@link DevPki.dir}. */
   readonly certsDir: string;
-  readonly caPath: string;
-  readonly caKeyPath: string;
-  readonly serverCertPath: string;
-  readonly serverKeyPath: string;
-  readonly clientCertPath: string;
-  readonly clientKeyPath: string;
-  /** Owner of the objects created with the client certificate. */
-  readonly clientCn: string;
   readonly dataFile: string | undefined;
-  /** True when the certificates were made by this call. */
+  /** True when the certificates were made by this call ({@link DevPki.generated}). */
   readonly certsGenerated: boolean;
   readonly banner: string;
   readonly hostConfig: DevHostConfig;
@@ -72,7 +66,7 @@ export interface DevServerHandle {
 export async function startDevServer(opts: StartDevServerOptions = {}): Promise<DevServerHandle> {
   const ownDir = opts.certsDir === undefined;
   const certsDir = path.resolve(opts.certsDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'kmip-kms-dev-'))));
-  const pki = await ensureDevPki(certsDir, opts.clientCn !== undefined ? { clientCn: opts.clientCn } : {});
+  const { dir: _dir, generated, ...pki } = await ensureDevPki(certsDir, opts.clientCn !== undefined ? { clientCn: opts.clientCn } : {});
   const [ca, cert, key] = await Promise.all([
     fsp.readFile(pki.caPath, 'utf8'),
     fsp.readFile(pki.serverCertPath, 'utf8'),
@@ -102,15 +96,9 @@ export async function startDevServer(opts: StartDevServerOptions = {}): Promise<
     host,
     port,
     certsDir,
-    caPath: pki.caPath,
-    caKeyPath: pki.caKeyPath,
-    serverCertPath: pki.serverCertPath,
-    serverKeyPath: pki.serverKeyPath,
-    clientCertPath: pki.clientCertPath,
-    clientKeyPath: pki.clientKeyPath,
-    clientCn: pki.clientCn,
+    ...pki,
     dataFile,
-    certsGenerated: pki.generated,
+    certsGenerated: generated,
     banner: server.banner(),
     hostConfig,
     close: async () => {

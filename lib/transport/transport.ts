@@ -104,6 +104,12 @@ interface Pending {
   done: boolean;
 }
 
+function newPending(
+  init: Pick<Pending, 'ops' | 'idempotent' | 'timeoutMs' | 'queueDeadline' | 'seq' | 'header' | 'internal' | 'resolve' | 'reject'>,
+): Pending {
+  return { ...init, deadline: Infinity, conn: null, ids: null, retries: 0, authRetried: false, done: false };
+}
+
 interface HostState {
   readonly addr: HostAddress;
   readonly label: string;
@@ -385,23 +391,7 @@ class Connection {
 
   #sendInternal(op: WireOperation, version: ProtocolVersion): Promise<TransportResponse> {
     return new Promise<TransportResponse>((resolve, reject) => {
-      const p: Pending = {
-        ops: [op],
-        idempotent: true,
-        timeoutMs: 0,
-        queueDeadline: Infinity,
-        seq: -1,
-        header: undefined,
-        internal: true,
-        resolve,
-        reject,
-        deadline: Infinity,
-        conn: null,
-        ids: null,
-        retries: 0,
-        authRetried: false,
-        done: false,
-      };
+      const p = newPending({ ops: [op], idempotent: true, timeoutMs: 0, queueDeadline: Infinity, seq: -1, header: undefined, internal: true, resolve, reject });
       if (!this.dispatch(p, version)) return;
       this.flush();
     });
@@ -732,7 +722,7 @@ export class KmipTransport {
         reject(down);
         return;
       }
-      const p: Pending = {
+      const p = newPending({
         ops,
         idempotent: ops.every((o) => o.idempotent),
         timeoutMs: opts?.timeoutMs ?? this.options.requestTimeoutMs,
@@ -742,13 +732,7 @@ export class KmipTransport {
         internal: false,
         resolve,
         reject,
-        deadline: Infinity,
-        conn: null,
-        ids: null,
-        retries: 0,
-        authRetried: false,
-        done: false,
-      };
+      });
       this.#queue.push(p);
       this.#queuedLive++;
       this.schedulePump();

@@ -15,11 +15,13 @@ import { KmipConfigError, KmipOperationError } from '../../lib/errors';
 import { renderError } from '../client/pykmip-helpers';
 import {
   CallbackTracker,
+  FakeArsenalError,
   FakeRequestLog,
   RecordingLogger,
   assertHostErrorShape,
   closedPort,
   countOperations,
+  fakeErrors,
   hostCalls,
   type CallOutcome,
 } from './helpers';
@@ -27,44 +29,6 @@ import {
 // ---------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------
-
-/** arsenal-like error class, for injected `errors`. */
-class FakeArsenalError extends Error {
-  readonly is: Record<string, boolean>;
-  readonly metadata = new Map<string, unknown>();
-  constructor(
-    readonly type: string,
-    readonly code: number,
-    readonly description: string,
-  ) {
-    super(type);
-    this.is = { [type]: true };
-  }
-  customizeDescription(d: string): FakeArsenalError {
-    return new FakeArsenalError(this.type, this.code, d);
-  }
-}
-
-/** Like arsenal's `errors`: getters handing out instances of the host's class. */
-function fakeErrors(withNotFound: boolean): { errors: object; reads: string[] } {
-  const reads: string[] = [];
-  const errors = {
-    get InternalError() {
-      reads.push('InternalError');
-      return new FakeArsenalError('InternalError', 500, 'We encountered an internal error. Please try again.');
-    },
-  };
-  if (withNotFound) {
-    Object.defineProperty(errors, 'KMS.NotFoundException', {
-      get: () => {
-        reads.push('KMS.NotFoundException');
-        return new FakeArsenalError('KMS.NotFoundException', 400, 'not found');
-      },
-      enumerable: true,
-    });
-  }
-  return { errors, reads };
-}
 
 const KEY_PEM = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDSECRETBODY\n-----END PRIVATE KEY-----\n');
 const CERT_PEM = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIUCERTBODY\n-----END CERTIFICATE-----\n');
@@ -392,7 +356,7 @@ describe('KmipBackend with the host\'s errors injected', () => {
   };
 
   it('invalid input and unreachable server give instances of the host\'s error class', async () => {
-    const { errors } = fakeErrors(true);
+    const errors = fakeErrors(true);
     const h = hostCalls(make(errors), tracker);
     const r1 = await h.cipherDataKey(1, 'k', Buffer.alloc(7), new FakeRequestLog());
     assert.ok(r1.err instanceof FakeArsenalError, `not the host's class: ${String(r1.err)}`);
@@ -411,11 +375,11 @@ describe('KmipBackend with the host\'s errors injected', () => {
 
   it('Item Not Found becomes KMS.NotFoundException only when the host\'s errors have it', () => {
     const notFound = new KmipOperationError('Decrypt', 'Operation Failed', 'Item Not Found', 'Could not locate object: 9');
-    const withNf = make(fakeErrors(true).errors).toHostError(notFound, 'decipherDataKey');
+    const withNf = make(fakeErrors(true)).toHostError(notFound, 'decipherDataKey');
     assert.ok(withNf instanceof FakeArsenalError);
     assert.equal((withNf as FakeArsenalError).type, 'KMS.NotFoundException');
     assert.ok(withNf.description.startsWith('KMIP: decipherDataKey: '));
-    const withoutNf = make(fakeErrors(false).errors).toHostError(notFound, 'decipherDataKey');
+    const withoutNf = make(fakeErrors(false)).toHostError(notFound, 'decipherDataKey');
     assert.ok(withoutNf instanceof FakeArsenalError);
     assert.equal((withoutNf as FakeArsenalError).type, 'InternalError');
     assert.equal(withoutNf.code, 500);

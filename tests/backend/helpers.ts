@@ -31,6 +31,39 @@ export class FakeRequestLog extends RecordingLogger {
   }
 }
 
+/** arsenal-like error class, for injected `errors`. */
+export class FakeArsenalError extends Error {
+  readonly is: Record<string, boolean>;
+  readonly metadata = new Map<string, unknown>();
+  constructor(
+    readonly type: string,
+    readonly code: number,
+    readonly description: string,
+  ) {
+    super(type);
+    this.is = { [type]: true };
+  }
+  customizeDescription(d: string): FakeArsenalError {
+    return new FakeArsenalError(this.type, this.code, d);
+  }
+}
+
+/** Like arsenal's `errors`: getters handing out instances of the host's class; `KMS.NotFoundException` only when asked. */
+export function fakeErrors(withNotFound: boolean): object {
+  const errors = {
+    get InternalError() {
+      return new FakeArsenalError('InternalError', 500, 'We encountered an internal error. Please try again.');
+    },
+  };
+  if (withNotFound) {
+    Object.defineProperty(errors, 'KMS.NotFoundException', {
+      get: () => new FakeArsenalError('KMS.NotFoundException', 400, 'not found'),
+      enumerable: true,
+    });
+  }
+  return errors;
+}
+
 export interface HostKmipOverrides {
   providerName?: string;
   client?: Record<string, unknown>;

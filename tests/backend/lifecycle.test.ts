@@ -13,48 +13,18 @@ import { Evidence } from '../client/pykmip-helpers';
 import { pykmipSuite } from '../support/pykmip';
 import {
   CallbackTracker,
+  FakeArsenalError,
   FakeRequestLog,
   RecordingLogger,
   assertHostErrorShape,
   closedPort,
   countOperations,
+  fakeErrors,
   hostCalls,
   hostKmipFor,
   pool,
   type HostKmipOverrides,
 } from './helpers';
-
-/** arsenal-like error class, for injected `errors`. */
-class FakeArsenalError extends Error {
-  readonly is: Record<string, boolean>;
-  readonly metadata = new Map<string, unknown>();
-  constructor(
-    readonly type: string,
-    readonly code: number,
-    readonly description: string,
-  ) {
-    super(type);
-    this.is = { [type]: true };
-  }
-  customizeDescription(d: string): FakeArsenalError {
-    return new FakeArsenalError(this.type, this.code, d);
-  }
-}
-
-function fakeErrors(withNotFound: boolean): object {
-  const o = {
-    get InternalError() {
-      return new FakeArsenalError('InternalError', 500, 'We encountered an internal error.');
-    },
-  };
-  if (withNotFound) {
-    Object.defineProperty(o, 'KMS.NotFoundException', {
-      get: () => new FakeArsenalError('KMS.NotFoundException', 400, 'not found'),
-      enumerable: true,
-    });
-  }
-  return o;
-}
 
 const DATA_KEYS = 1000;
 const IN_FLIGHT = 64;

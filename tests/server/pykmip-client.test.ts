@@ -7,14 +7,14 @@
  *
  * Skipped loudly without PyKMIP; fails when KMIP_INTEROP=required.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { silentLogger } from '../../lib/logger';
 import { startDevServer, type DevServerHandle } from '../../lib/server';
-import { PYKMIP_PYTHON, interopSkipReason, pykmipAvailable } from '../support/pykmip';
+import { PYKMIP_PYTHON, interopDescribe, pykmipAvailable } from '../support/pykmip';
 import { aes, tmpDir } from './helpers';
 
 const SCRIPT = String.raw`
@@ -75,22 +75,7 @@ interface Out {
   get_destroyed: string;
 }
 
-let skip: string | undefined;
-let missing: Error | undefined;
-try {
-  skip = interopSkipReason();
-} catch (e) {
-  missing = e instanceof Error ? e : new Error(String(e));
-}
-
-describe('PyKMIP client (a peer we did not write) x dev server', { skip }, () => {
-  if (missing !== undefined) {
-    const err = missing;
-    it('PyKMIP is installed', () => {
-      throw err;
-    });
-    return;
-  }
+interopDescribe('PyKMIP client (a peer we did not write) x dev server', 'PyKMIP is installed', () => {
   let dev: DevServerHandle;
   let script: string;
   before(async () => {

@@ -8,12 +8,13 @@
  * the object owner.
  *
  * Every file is written under the given directory; nothing is read from the
- * system openssl.cnf (each invocation gets its own minimal config file).
+ * system openssl.cnf (each invocation gets its own minimal config file). The
+ * openssl primitives are the dev server's (`lib/server/certs.ts`); this file
+ * only picks the test names, CNs and a 7-day validity.
  */
-import { execFile } from 'child_process';
-import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { issueLeaf, makeCa, safeName, type CertFiles } from '../../lib/server/certs';
 
 export interface TestPki {
   dir: string;
@@ -60,120 +61,12 @@ export interface TestPkiOptions extends ClientCertOptions {
   clientCn?: string;
 }
 
-const OPENSSL = 'openssl';
-const VALID_DAYS = '7';
+const VALID_DAYS = 7;
+const SERVER_SAN = 'DNS:localhost,IP:127.0.0.1';
 
-function runOpenssl(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      OPENSSL,
-      args,
-      { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 },
-      (err, _stdout, stderr) => {
-        if (err) {
-          reject(new Error(`openssl ${args[0] ?? ''} failed: ${err.message}\n${String(stderr)}`));
-        } else {
-          resolve();
-        }
-      },
-    );
-  });
+function issueClient(dir: string, ca: CertFiles, name: string, baseName: string, clientAuthEku: boolean): Promise<CertFiles> {
+  return issueLeaf(dir, ca, { baseName, cn: name, kind: 'client', clientAuthEku, days: VALID_DAYS });
 }
-
-function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-function randomSerial(): string {
-  // Positive 64-bit serial (top bit cleared).
-  const b = randomBytes(8);
-  b[0] = (b[0] ?? 0) & 0x7f;
-  return `0x${b.toString('hex')}`;
-}
-
-/** Minimal `req` config: no prompts, DN taken from -subj. */
-const REQ_CONFIG = [
-  '[req]',
-  'distinguished_name = dn',
-  'prompt = no',
-  'x509_extensions = v3_ca',
-  '[dn]',
-  'CN = placeholder',
-  '[v3_ca]',
-  'basicConstraints = critical,CA:TRUE',
-  'keyUsage = critical,keyCertSign,cRLSign',
-  'subjectKeyIdentifier = hash',
-  'authorityKeyIdentifier = keyid:always',
-  '',
-].join('\n');
-
-async function writeReqConfig(dir: string, baseName: string): Promise<string> {
-  // One file per certificate so concurrent generations never race.
-  const p = path.join(dir, `${baseName}.req.cnf`);
-  await fsp.writeFile(p, REQ_CONFIG, { mode: 0o600 });
-  return p;
-}
-
-async function makeCa(dir: string, baseName: string, cn: string): Promise<{ certPath: string; keyPath: string }> {
-  const cfg = await writeReqConfig(dir, baseName);
-  const certPath = path.join(dir, `${baseName}.crt`);
-  const keyPath = path.join(dir, `${baseName}.key`);
-  await runOpenssl([
-    'req', '-x509', '-config', cfg, '-newkey', 'rsa:2048', '-nodes', '-sha256',
-    '-days', VALID_DAYS, '-subj', `/CN=${cn}`, '-set_serial', randomSerial(),
-    '-keyout', keyPath, '-out', certPath,
-  ]);
-  await fsp.rm(cfg, { force: true });
-  return { certPath, keyPath };
-}
-
-/** Create a key + CSR, then sign it with the CA using the given extensions. */
-async function issueLeaf(
-  dir: string,
-  baseName: string,
-  cn: string,
-  caCertPath: string,
-  caKeyPath: string,
-  extLines: string[],
-): Promise<{ certPath: string; keyPath: string }> {
-  const cfg = await writeReqConfig(dir, baseName);
-  const keyPath = path.join(dir, `${baseName}.key`);
-  const csrPath = path.join(dir, `${baseName}.csr`);
-  const certPath = path.join(dir, `${baseName}.crt`);
-  const extPath = path.join(dir, `${baseName}.ext`);
-  await fsp.writeFile(extPath, ['[v3_leaf]', ...extLines, ''].join('\n'), { mode: 0o600 });
-  await runOpenssl([
-    'req', '-new', '-config', cfg, '-newkey', 'rsa:2048', '-nodes', '-sha256',
-    '-subj', `/CN=${cn}`, '-keyout', keyPath, '-out', csrPath,
-  ]);
-  await runOpenssl([
-    'x509', '-req', '-in', csrPath, '-CA', caCertPath, '-CAkey', caKeyPath,
-    '-set_serial', randomSerial(), '-days', VALID_DAYS, '-sha256',
-    '-extfile', extPath, '-extensions', 'v3_leaf', '-out', certPath,
-  ]);
-  await Promise.all([csrPath, extPath, cfg].map((p) => fsp.rm(p, { force: true })));
-  return { certPath, keyPath };
-}
-
-function clientExtLines(clientAuthEku: boolean): string[] {
-  const lines = [
-    'basicConstraints = critical,CA:FALSE',
-    'keyUsage = critical,digitalSignature,keyEncipherment',
-    'subjectKeyIdentifier = hash',
-    'authorityKeyIdentifier = keyid,issuer',
-  ];
-  if (clientAuthEku) lines.push('extendedKeyUsage = clientAuth');
-  return lines;
-}
-
-const SERVER_EXT_LINES = [
-  'basicConstraints = critical,CA:FALSE',
-  'keyUsage = critical,digitalSignature,keyEncipherment',
-  'extendedKeyUsage = serverAuth',
-  'subjectAltName = DNS:localhost,IP:127.0.0.1',
-  'subjectKeyIdentifier = hash',
-  'authorityKeyIdentifier = keyid,issuer',
-];
 
 async function readPems(certPath: string, keyPath: string): Promise<{ cert: string; key: string }> {
   const [cert, key] = await Promise.all([fsp.readFile(certPath, 'utf8'), fsp.readFile(keyPath, 'utf8')]);
@@ -188,10 +81,10 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
   const clientCn = opts.clientCn ?? 'kmip-client';
   const clientAuthEku = opts.clientAuthEku ?? true;
   await fsp.mkdir(dir, { recursive: true });
-  const ca = await makeCa(dir, 'ca', 'kmip-kms test CA');
+  const ca = await makeCa(dir, 'ca', 'kmip-kms test CA', VALID_DAYS);
   const [server, client] = await Promise.all([
-    issueLeaf(dir, 'server', 'localhost', ca.certPath, ca.keyPath, SERVER_EXT_LINES),
-    issueLeaf(dir, 'client', clientCn, ca.certPath, ca.keyPath, clientExtLines(clientAuthEku)),
+    issueLeaf(dir, ca, { baseName: 'server', cn: 'localhost', kind: 'server', san: SERVER_SAN, days: VALID_DAYS }),
+    issueClient(dir, ca, clientCn, 'client', clientAuthEku),
   ]);
   const [caPem, clientPems] = await Promise.all([
     fsp.readFile(ca.certPath, 'utf8'),
@@ -218,10 +111,8 @@ export async function makeTestPki(dir: string, opts: TestPkiOptions = {}): Promi
  * Files are `<dir>/client-<name>.{crt,key}`; `name` is also the CN.
  */
 export async function makeClientCert(pki: TestPki, name: string, opts: ClientCertOptions = {}): Promise<ClientCert> {
-  const base = `client-${safeName(name)}`;
-  const { certPath, keyPath } = await issueLeaf(
-    pki.dir, base, name, pki.caPath, pki.caKeyPath, clientExtLines(opts.clientAuthEku ?? true),
-  );
+  const ca = { certPath: pki.caPath, keyPath: pki.caKeyPath };
+  const { certPath, keyPath } = await issueClient(pki.dir, ca, name, `client-${safeName(name)}`, opts.clientAuthEku ?? true);
   const { cert, key } = await readPems(certPath, keyPath);
   return { cn: name, certPath, keyPath, cert, key };
 }
@@ -234,10 +125,8 @@ export async function makeClientCert(pki: TestPki, name: string, opts: ClientCer
 export async function makeOtherCaClient(pki: TestPki, name = 'other-ca-client'): Promise<OtherCaClient> {
   const dir = path.join(pki.dir, 'other-ca');
   await fsp.mkdir(dir, { recursive: true });
-  const otherCa = await makeCa(dir, 'ca', 'unrelated test CA');
-  const { certPath, keyPath } = await issueLeaf(
-    dir, `client-${safeName(name)}`, name, otherCa.certPath, otherCa.keyPath, clientExtLines(true),
-  );
+  const otherCa = await makeCa(dir, 'ca', 'unrelated test CA', VALID_DAYS);
+  const { certPath, keyPath } = await issueClient(dir, otherCa, name, `client-${safeName(name)}`, true);
   const [{ cert, key }, ca] = await Promise.all([readPems(certPath, keyPath), fsp.readFile(otherCa.certPath, 'utf8')]);
   return { cn: name, certPath, keyPath, cert, key, caPath: otherCa.certPath, ca };
 }

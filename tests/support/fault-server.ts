@@ -34,23 +34,18 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { decode, encode, TtlvFramer, type StructureItem, type TtlvItem } from '../../lib/ttlv';
+import { Op } from '../../lib/kmip/operations';
 import { Tag } from '../../lib/kmip/tags';
 import type { ProtocolVersion } from '../../lib/kmip/protocol';
 import type { TestPki } from './certs';
 
-export const OP = {
-  Create: 0x01,
-  Locate: 0x08,
-  Get: 0x0a,
-  GetAttributes: 0x0b,
-  Activate: 0x12,
-  Revoke: 0x13,
-  Destroy: 0x14,
-  Query: 0x18,
-  DiscoverVersions: 0x1e,
-  Encrypt: 0x1f,
-  Decrypt: 0x20,
-} as const;
+/** Operation codes (lib/kmip's `Op`), under the name the transport tests use. */
+export const OP = Op;
+
+/** The operations this server answers, as its Query response lists them. */
+const SERVED_OPERATIONS: readonly number[] = [
+  OP.Create, OP.Locate, OP.Get, OP.GetAttributes, OP.Activate, OP.Revoke, OP.Destroy, OP.Query, OP.DiscoverVersions, OP.Encrypt, OP.Decrypt,
+];
 
 export const REASON = {
   ItemNotFound: 0x01,
@@ -672,7 +667,7 @@ export class FaultServer {
       }
       case OP.Query:
         return ok([
-          ...Object.values(OP).map((op) => en(Tag.Operation, op)),
+          ...SERVED_OPERATIONS.map((op) => en(Tag.Operation, op)),
           en(Tag.ObjectType, 2),
           txt(Tag.VendorIdentification, 'fault-server'),
         ]);

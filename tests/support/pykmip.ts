@@ -518,6 +518,28 @@ export interface PykmipSuiteOptions extends StartPykmipOptions {
 }
 
 /**
+ * `describe(name, body)` for a suite that needs PyKMIP. When PyKMIP is
+ * missing: optional mode -> the suite is skipped with a loud reason; required
+ * mode -> the suite holds one failing test, `missingTestName`, whose error
+ * names the package.
+ */
+export function interopDescribe(name: string, missingTestName: string, body: () => void): void {
+  let skip: string | undefined;
+  try {
+    skip = interopSkipReason();
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    describe(name, () => {
+      it(missingTestName, () => {
+        throw err;
+      });
+    });
+    return;
+  }
+  describe(name, { skip }, body);
+}
+
+/**
  * `describe(name)` with a PyKMIP server started in before() and stopped in
  * after(). `body` registers tests and receives `srv()`, which returns the
  * running server (only call it inside tests/hooks, not at registration).
@@ -530,26 +552,8 @@ export function pykmipSuite(
   body: (srv: () => PykmipServer) => void,
   opts: PykmipSuiteOptions = {},
 ): void {
-  let skip: string | undefined;
-  let missing: Error | undefined;
-  try {
-    skip = interopSkipReason();
-  } catch (e) {
-    missing = e instanceof Error ? e : new Error(String(e));
-  }
-
-  if (missing !== undefined) {
-    const err = missing;
-    describe(name, () => {
-      it(`PyKMIP server is available (${PYKMIP_PACKAGE})`, () => {
-        throw err;
-      });
-    });
-    return;
-  }
-
   const { startTimeoutMs, ...startOpts } = opts;
-  describe(name, { skip }, () => {
+  interopDescribe(name, `PyKMIP server is available (${PYKMIP_PACKAGE})`, () => {
     let server: PykmipServer | undefined;
     before(async () => {
       server = await startPykmip(startOpts);

@@ -19,36 +19,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ItemType } from '../../lib/ttlv';
 
 export const CAPTURES_FILE = 'pykmip-0.10-captures.txt';
 
-/** Type names as written in the capture file (same spelling as ITEM_TYPE_NAMES). */
-export type DocTypeName =
-  | 'Structure'
-  | 'Integer'
-  | 'LongInteger'
-  | 'BigInteger'
-  | 'Enumeration'
-  | 'Boolean'
-  | 'TextString'
-  | 'ByteString'
-  | 'DateTime'
-  | 'Interval'
-  | 'DateTimeExtended';
+/** Type names as written in the capture file: the keys of ItemType (same spelling as ITEM_TYPE_NAMES). */
+export type DocTypeName = keyof typeof ItemType;
 
-const TYPE_NAMES: readonly DocTypeName[] = [
-  'Structure',
-  'Integer',
-  'LongInteger',
-  'BigInteger',
-  'Enumeration',
-  'Boolean',
-  'TextString',
-  'ByteString',
-  'DateTime',
-  'Interval',
-  'DateTimeExtended',
-];
+const TYPE_NAMES = Object.keys(ItemType) as readonly DocTypeName[];
 
 export type DocValue = number | bigint | boolean | string | Buffer;
 

@@ -5,6 +5,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode, encode, TtlvError, TtlvErrorCode, TtlvFramer, ttlv } from '../../lib/ttlv';
 import { hex, loadCaptures } from '../support/vectors';
+import { cut } from './helpers';
 
 const { vectors } = loadCaptures();
 const all = Buffer.concat(vectors.map((v) => v.bytes));
@@ -19,18 +20,6 @@ function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Splits `buf` at the given (sorted, in-range) cut points. */
-function cut(buf: Buffer, points: number[]): Buffer[] {
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(buf.subarray(prev, p));
-    prev = p;
-  }
-  out.push(buf.subarray(prev));
-  return out;
 }
 
 /**

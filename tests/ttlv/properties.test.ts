@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decode, encode, TtlvError, TtlvFramer, TtlvItem, ttlv } from '../../lib/ttlv';
 import { loadCaptures } from '../support/vectors';
+import { cut } from './helpers';
 
 const { vectors } = loadCaptures();
 const T = { timeout: 60_000 };
@@ -426,17 +427,8 @@ describe('decode of hostile input only ever succeeds or throws TtlvError (fast-c
 
 describe('TtlvFramer (fast-check)', () => {
   /** Splits a buffer at random cut points. */
-  const chunked = (buf: Buffer, cuts: number[]): Buffer[] => {
-    const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
-    const out: Buffer[] = [];
-    let prev = 0;
-    for (const p of points) {
-      out.push(buf.subarray(prev, p));
-      prev = p;
-    }
-    out.push(buf.subarray(prev));
-    return out;
-  };
+  const chunked = (buf: Buffer, cuts: number[]): Buffer[] =>
+    cut(buf, [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b));
 
   test('random bytes in random chunks only ever throw TtlvError', T, () => {
     fc.assert(
