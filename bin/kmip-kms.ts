@@ -15,12 +15,16 @@ import { printTtlv } from '../lib/kmip/printer';
 import { toKmipXml } from '../lib/kmip/xml';
 import { silentLogger, type Logger } from '../lib/logger';
 import { probe, type ProbeReport } from '../lib/probe';
-import { startDevServer } from '../lib/server';
+import { DataFileError, startDevServer } from '../lib/server';
 import { decode, TtlvError, TtlvFramer } from '../lib/ttlv';
 
 const VERSION: string = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 class UsageError extends Error {}
+
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!);
+}
 
 const HELP = `kmip-kms ${VERSION} — KMIP key management for S3 servers
 
@@ -77,7 +81,7 @@ verdict; exit code 0 = pass, 1 = fail, 2 = bad usage.
   --no-self-test     do not create any key
   --json             machine-readable output
 `,
-  inspect: `Usage: kmip-kms inspect HEX|FILE [--xml] [--json]
+  inspect: `Usage: kmip-kms inspect HEX|FILE [--xml]
 
 Decodes one or more KMIP messages (TTLV) given as a hex string, or a file holding
 hex text or raw bytes, into a readable tree. Key material, passwords and the
@@ -104,10 +108,12 @@ function parse(cmd: string, argv: string[], options: Record<string, { type: 'str
   }
 }
 
-function intOpt(v: string | boolean | undefined, name: string, dflt: number, min = 0): number {
+function intOpt(v: string | boolean | undefined, name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got ${String(v)}`);
+  }
   return n;
 }
 
@@ -234,7 +240,7 @@ async function cmdDevServer(argv: string[]): Promise<number> {
     data: { type: 'string' },
   });
   const dev = await startDevServer({
-    port: intOpt(values['port'], 'port', 5696),
+    port: intOpt(values['port'], 'port', 5696, 0, 65535),
     ...(values['host'] ? { host: values['host'] as string } : {}),
     ...(values['certs'] ? { certsDir: values['certs'] as string } : {}),
     ...(values['data'] ? { dataFile: values['data'] as string } : {}),
@@ -337,7 +343,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`kmip-kms: ${err.message}\n`);
       process.exitCode = 2;
-    } else if (err instanceof KmipError || err instanceof TtlvError) {
+    } else if (err instanceof KmipError || err instanceof TtlvError || err instanceof DataFileError) {
+      process.stderr.write(`kmip-kms: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (isSystemError(err)) {
+      // listen/read failures (address in use, permission denied...): say which, no stack.
       process.stderr.write(`kmip-kms: ${err.message}\n`);
       process.exitCode = 1;
     } else {

@@ -128,7 +128,7 @@ export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Pr
   const t = settings.transport;
   const server = t.hosts.map((h) => `${h.host}:${h.port}`).join(', ');
   const step = opts.onStep ?? (() => undefined);
-  const client = new KmipClient({ ...t, hosts: [t.hosts[0]!], ...(opts.logger ? { logger: opts.logger } : {}), reconnect: { baseDelayMs: 0, maxDelayMs: 0 } });
+  const client = new KmipClient({ ...t, hosts: [t.hosts[0]!], ...(opts.logger ? { logger: opts.logger } : {}) });
   let tlsInfo: ProbeReport['tls'];
   let version: string | undefined;
   let vendor: string | undefined;

@@ -66,6 +66,16 @@ export interface DevServerHandle extends Omit<DevPki, 'dir' | 'generated'> {
 export async function startDevServer(opts: StartDevServerOptions = {}): Promise<DevServerHandle> {
   const ownDir = opts.certsDir === undefined;
   const certsDir = path.resolve(opts.certsDir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'kmip-kms-dev-'))));
+  try {
+    return await startIn(certsDir, ownDir, opts);
+  } catch (err) {
+    // A failed start leaves no throwaway CA or client key behind.
+    if (ownDir) await fsp.rm(certsDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startIn(certsDir: string, ownDir: boolean, opts: StartDevServerOptions): Promise<DevServerHandle> {
   const { dir: _dir, generated, ...pki } = await ensureDevPki(certsDir, opts.clientCn !== undefined ? { clientCn: opts.clientCn } : {});
   const [ca, cert, key] = await Promise.all([
     fsp.readFile(pki.caPath, 'utf8'),

@@ -904,8 +904,10 @@ export class KmipTransport {
       if (!this.#closing) {
         this.log('warn', 'KMIP connection failed', { server: h.label, error: setupError.message, retryInMs: delay, failures: h.failures });
       }
-      // With no other way to serve them, queued requests fail now with the real cause.
-      if (this.#hosts.every((x) => x.downUntil > now && x.connections.size === 0)) this.#failQueued(setupError);
+      // With no other way to serve them, queued requests fail now with the real
+      // cause (each request costs at most one attempt, whatever the back-off).
+      const elsewhere = this.#hosts.some((x) => (x !== h && x.downUntil <= now) || x.connections.size > 0);
+      if (!elsewhere) this.#failQueued(setupError);
     } else if (cause && !this.#closing) {
       this.log('info', 'KMIP connection closed', { server: h.label, reason: cause.message });
     }

@@ -1,0 +1,126 @@
+/**
+ * `kmip-kms probe` (the built binary, in a child process) against a real
+ * PyKMIP 0.10 server: what an operator sees before pointing the S3 server at
+ * an appliance that is a conforming KMIP server without the two optional
+ * features.
+ */
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { KmipClient } from '../../lib/client';
+import { silentLogger } from '../../lib/logger';
+import { pykmipSuite } from '../support/pykmip';
+import { assertExit, assertNoStack, rmTmp, runCli, show, tmpDir, writeConfig, type RunResult } from './helpers';
+
+const T = { timeout: 30_000 };
+
+interface Report {
+  server: string;
+  tls?: { protocol: string | null; cipher?: string };
+  protocolVersion?: string;
+  vendor?: string;
+  profiles: Array<{ name: string; announced: string[]; missing: string[] }>;
+  checks: Array<{ name: string; status: string; detail: string }>;
+  verdict: 'pass' | 'pass-with-warnings' | 'fail';
+}
+
+function jsonOf(r: RunResult): Report {
+  try {
+    return JSON.parse(r.stdout) as Report;
+  } catch (err) {
+    return assert.fail(`stdout is not JSON (${(err as Error).message}):\n${show(r)}`);
+  }
+}
+
+function check(report: Report, name: RegExp): Report['checks'][number] {
+  const c = report.checks.find((x) => name.test(x.name));
+  assert.ok(c, `no check matching ${String(name)} in ${JSON.stringify(report.checks, null, 2)}`);
+  return c;
+}
+
+pykmipSuite('kmip-kms probe x PyKMIP', (srv) => {
+  let dir: string | undefined;
+  let config: string | undefined;
+  let config14: string | undefined;
+  before(() => {
+    const s = srv();
+    dir = tmpDir('kmip-kms-cli-probe-pykmip-');
+    const tls = { host: 'localhost', port: s.port, key: s.pki.clientKeyPath, cert: s.pki.clientCertPath, ca: [s.pki.caPath] };
+    config = writeConfig(dir, { transport: { tls } });
+    config14 = writeConfig(dir, { transport: { tls, protocolVersions: ['1.4', '1.3', '1.2'] } }, 'config-1.4.json');
+  });
+  after(() => rmTmp(dir));
+
+  function assertPykmipReport(r: RunResult, version: string): Report {
+    assertExit(r, 0);
+    assertNoStack(r);
+    const report = jsonOf(r);
+    // The test PKI expires within days: certificate warnings are expected, nothing worse.
+    assert.ok(report.verdict === 'pass' || report.verdict === 'pass-with-warnings', `verdict ${report.verdict}:\n${show(r)}`);
+    for (const c of report.checks.filter((x) => x.status === 'warn')) assert.match(c.name, /certificate$/, `unexpected warning ${JSON.stringify(c)}`);
+    assert.equal(report.server, `localhost:${srv().port}`);
+    assert.equal(report.protocolVersion, version);
+    assert.match(report.vendor ?? '', /PyKMIP/);
+    assert.equal(report.tls?.protocol, 'TLSv1.2');
+    assert.equal(check(report, /^connection$/).status, 'ok');
+    assert.equal(check(report, /^operations$/).status, 'ok');
+    // The three profiles; the two the product relies on fully announced.
+    assert.deepEqual(
+      report.profiles.map((p) => p.name),
+      ['Baseline Server', 'Symmetric Key Lifecycle Server', 'Basic Cryptographic Server'],
+    );
+    const byName = new Map(report.profiles.map((p) => [p.name, p]));
+    assert.deepEqual(byName.get('Symmetric Key Lifecycle Server'), { name: 'Symmetric Key Lifecycle Server', announced: ['Create'], missing: [] });
+    assert.deepEqual(byName.get('Basic Cryptographic Server'), { name: 'Basic Cryptographic Server', announced: ['Encrypt', 'Decrypt'], missing: [] });
+    const self = check(report, /^self-test$/);
+    assert.equal(self.status, 'ok');
+    assert.match(self.detail, /wrapping identical to AES-256-CBC/);
+    // PyKMIP 0.10 has neither optional feature: both reported unsupported, with the setting to keep off.
+    const oneStep = check(report, /one-step create/);
+    assert.equal(oneStep.status, 'unsupported', JSON.stringify(oneStep));
+    assert.match(oneStep.detail, /keep compoundCreateActivate off/);
+    const bucket = check(report, /bucket attribute/);
+    assert.equal(bucket.status, 'unsupported', JSON.stringify(bucket));
+    assert.match(bucket.detail, /keep bucketNameAttributeName empty/);
+    return report;
+  }
+
+  it('probe --config config.json --json (KMIP 2.0 negotiated): exit 0, profiles, self-test ok, both optional features unsupported', T, async () => {
+    assertPykmipReport(await runCli(['probe', '--config', config!, '--json']), '2.0');
+  });
+
+  it('probe with protocolVersions 1.4, 1.3, 1.2 in the config: the same verdict under KMIP 1.4', T, async () => {
+    assertPykmipReport(await runCli(['probe', '--config', config14!, '--json']), '1.4');
+  });
+
+  it('probe --config config.json (human output): profiles and checks listed, a VERDICT: PASS line last', T, async () => {
+    const r = await runCli(['probe', '--config', config!]);
+    assertExit(r, 0);
+    assertNoStack(r);
+    assert.match(r.stdout, /^vendor\s+PyKMIP/m);
+    assert.match(r.stdout, /^profile\s+Symmetric Key Lifecycle Server: all operations announced$/m);
+    assert.match(r.stdout, /^profile\s+Basic Cryptographic Server: all operations announced$/m);
+    assert.match(r.stdout, /^\[ok  \] self-test: /m);
+    assert.match(r.stdout, /^\[no  \] one-step create/m);
+    assert.match(r.stdout, /^\[no  \] bucket attribute/m);
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    assert.match(last, /^VERDICT: PASS( WITH WARNINGS)? — /, show(r));
+  });
+
+  it('the probes left no scratch key on the server', T, async () => {
+    const s = srv();
+    const c = new KmipClient({
+      hosts: [{ host: s.host, port: s.port }],
+      tls: { ca: s.pki.ca, cert: s.pki.clientCert, key: s.pki.clientKey, servername: 'localhost' },
+      logger: silentLogger,
+    });
+    try {
+      assert.deepEqual(await c.locate({}), []);
+      // Not vacuous: a key that exists is found.
+      const { uniqueIdentifier } = await c.create();
+      assert.deepEqual(await c.locate({}), [uniqueIdentifier]);
+      await c.destroy(uniqueIdentifier);
+    } finally {
+      await c.close();
+    }
+  });
+});
