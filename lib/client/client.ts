@@ -139,11 +139,12 @@ export class KmipClient {
   ): Promise<ops.CipherResult> {
     try {
       if (!Buffer.isBuffer(data)) throw new KmipInvalidArgumentError('data must be a Buffer');
+      // A plain literal (no conditional spreads): this is the hot path.
       const o: ops.CipherRequestOptions = {
         uniqueIdentifier: uid(uniqueIdentifier),
         data,
-        ...(options.cryptographicParameters ? { cryptographicParameters: options.cryptographicParameters } : {}),
-        ...(options.ivCounterNonce ? { ivCounterNonce: options.ivCounterNonce } : {}),
+        cryptographicParameters: options.cryptographicParameters,
+        ivCounterNonce: options.ivCounterNonce,
       };
       return this.call(make(o), options);
     } catch (err) {

@@ -107,7 +107,23 @@ interface Pending {
 function newPending(
   init: Pick<Pending, 'ops' | 'idempotent' | 'timeoutMs' | 'queueDeadline' | 'seq' | 'header' | 'internal' | 'resolve' | 'reject'>,
 ): Pending {
-  return { ...init, deadline: Infinity, conn: null, ids: null, retries: 0, authRetried: false, done: false };
+  return {
+    ops: init.ops,
+    idempotent: init.idempotent,
+    timeoutMs: init.timeoutMs,
+    queueDeadline: init.queueDeadline,
+    seq: init.seq,
+    header: init.header,
+    internal: init.internal,
+    resolve: init.resolve,
+    reject: init.reject,
+    deadline: Infinity,
+    conn: null,
+    ids: null,
+    retries: 0,
+    authRetried: false,
+    done: false,
+  };
 }
 
 interface HostState {
