@@ -8,7 +8,7 @@
  * npm run bench:client -- --fast-only  # skip PyKMIP
  * npm run bench:client -- --soak       # + 1 000 000 requests, resident size sampled
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -101,8 +101,37 @@ function clientFor(port: number, pki: TestPki, depth: number, skipQuery: boolean
   });
 }
 
+/** PyKMIP's own client (sequential, its only mode) against the same server: the bar to meet. */
+function pykmipOwnClient(port: number, pki: TestPki): string {
+  const py = [
+    'import time, os',
+    'from kmip.pie.client import ProxyKmipClient',
+    'from kmip import enums',
+    `c = ProxyKmipClient(hostname='127.0.0.1', port=${port}, cert=${JSON.stringify(pki.clientCertPath)}, key=${JSON.stringify(pki.clientKeyPath)}, ca=${JSON.stringify(pki.caPath)}, ssl_version='PROTOCOL_TLSv1_2', config_file='/dev/null')`,
+    'c.open()',
+    'uid = c.create(enums.CryptographicAlgorithm.AES, 256)',
+    'c.activate(uid)',
+    "p = {'block_cipher_mode': enums.BlockCipherMode.CBC, 'padding_method': enums.PaddingMethod.PKCS5, 'cryptographic_algorithm': enums.CryptographicAlgorithm.AES}",
+    'd = os.urandom(32)',
+    'iv = bytes(16)',
+    'for i in range(20): c.encrypt(d, uid=uid, cryptographic_parameters=p, iv_counter_nonce=iv)',
+    'n = 300',
+    't0 = time.time()',
+    'for i in range(n): c.encrypt(d, uid=uid, cryptographic_parameters=p, iv_counter_nonce=iv)',
+    'dt = time.time() - t0',
+    "print('PyKMIP ProxyKmipClient (sequential, 1 caller): %.0f Encrypt/s, %.2f ms each' % (n / dt, dt / n * 1000))",
+    'c.close()',
+  ].join('\n');
+  try {
+    return execFileSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8', timeout: 120_000 }).trim();
+  } catch (err) {
+    return `PyKMIP's own client could not run: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
+  let pyRef: string | undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmip-bench-'));
   try {
     const pki = await makeTestPki(dir);
@@ -162,12 +191,14 @@ async function main(): Promise<void> {
             }
             await c.close();
           }
+          pyRef = pykmipOwnClient(srv.port, srv.pki);
         } finally {
           await srv.stop();
         }
       }
     }
     print(rows);
+    if (pyRef) console.log(`\nreference: ${pyRef}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
