@@ -12,6 +12,14 @@ export interface ProtocolVersion {
   readonly minor: number;
 }
 
+/** KMIP 2.0 down to 1.2, most preferred first: what the client offers and the dev server speaks by default. */
+export const KMIP_VERSIONS_2_0_TO_1_2: readonly ProtocolVersion[] = Object.freeze([
+  { major: 2, minor: 0 },
+  { major: 1, minor: 4 },
+  { major: 1, minor: 3 },
+  { major: 1, minor: 2 },
+]);
+
 export const versionString = (v: ProtocolVersion): string => `${v.major}.${v.minor}`;
 export const isV2 = (v: ProtocolVersion): boolean => v.major >= 2;
 export function compareVersions(a: ProtocolVersion, b: ProtocolVersion): number {

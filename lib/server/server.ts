@@ -19,7 +19,7 @@
  */
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import type { ProtocolVersion } from '../kmip/protocol';
+import { KMIP_VERSIONS_2_0_TO_1_2, type ProtocolVersion } from '../kmip/protocol';
 import { safeLog, stderrLogger, type Logger } from '../logger';
 import { decode, TtlvFramer, DEFAULT_MAX_MESSAGE_BYTES } from '../ttlv';
 import { ResultReason } from '../kmip/enums';
@@ -46,12 +46,7 @@ export interface KmipDevServerOptions {
   readonly maxMessageBytes?: number;
 }
 
-export const DEV_SERVER_VERSIONS: readonly ProtocolVersion[] = [
-  { major: 2, minor: 0 },
-  { major: 1, minor: 4 },
-  { major: 1, minor: 3 },
-  { major: 1, minor: 2 },
-];
+export const DEV_SERVER_VERSIONS: readonly ProtocolVersion[] = KMIP_VERSIONS_2_0_TO_1_2;
 
 export interface DevServerStats {
   readonly connections: number;

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { ProtocolVersion } from '../kmip/protocol';
+import { KMIP_VERSIONS_2_0_TO_1_2, type ProtocolVersion } from '../kmip/protocol';
 
 export type PemInput = string | Buffer;
 
@@ -70,12 +70,7 @@ export interface TransportOptions {
 }
 
 export const DEFAULT_PORT = 5696;
-export const DEFAULT_VERSIONS: readonly ProtocolVersion[] = [
-  { major: 2, minor: 0 },
-  { major: 1, minor: 4 },
-  { major: 1, minor: 3 },
-  { major: 1, minor: 2 },
-];
+export const DEFAULT_VERSIONS: readonly ProtocolVersion[] = KMIP_VERSIONS_2_0_TO_1_2;
 export const MINIMUM_VERSION: ProtocolVersion = { major: 1, minor: 2 };
 
 export interface ResolvedTransportOptions {

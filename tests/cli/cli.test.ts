@@ -20,7 +20,10 @@ import {
   assertExit,
   assertNoStack,
   assertOneLineError,
+  assertNoKeysLeft,
   assertUsageError,
+  check,
+  jsonOf,
   closedPort,
   readStdoutUntil,
   rmTmp,
@@ -37,29 +40,6 @@ const T = { timeout: 30_000 };
 const COMMANDS = ['demo', 'dev-server', 'probe', 'inspect'] as const;
 const VERSION = (JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version;
 
-/** The probe report, as much of it as the tests read. */
-interface Report {
-  server: string;
-  protocolVersion?: string;
-  vendor?: string;
-  profiles: Array<{ name: string; announced: string[]; missing: string[] }>;
-  checks: Array<{ name: string; status: string; detail: string }>;
-  verdict: 'pass' | 'pass-with-warnings' | 'fail';
-}
-
-function jsonOf<X>(r: RunResult): X {
-  try {
-    return JSON.parse(r.stdout) as X;
-  } catch (err) {
-    return assert.fail(`stdout is not JSON (${(err as Error).message}):\n${show(r)}`);
-  }
-}
-
-function check(report: Report, name: RegExp): Report['checks'][number] {
-  const c = report.checks.find((x) => name.test(x.name));
-  assert.ok(c, `no check matching ${String(name)} in ${JSON.stringify(report.checks, null, 2)}`);
-  return c;
-}
 
 function capture(label: string): { hex: string; bytes: Buffer } {
   const v = loadCaptures().vectors.find((x) => x.label === label);
@@ -327,7 +307,7 @@ describe('kmip-kms probe against the dev server', () => {
   it('probe --config config.json --json: exit 0, pass, self-test ok, both optional features supported', T, async () => {
     const r = await runCli(['probe', '--config', config!, '--json']);
     assertExit(r, 0);
-    const report = jsonOf<Report>(r);
+    const report = jsonOf(r);
     assert.ok(report.verdict === 'pass' || report.verdict === 'pass-with-warnings', `verdict ${report.verdict}`);
     assert.equal(report.server, `127.0.0.1:${dev!.port}`);
     assert.equal(report.vendor, DEV_SERVER_VENDOR);
@@ -361,7 +341,7 @@ describe('kmip-kms probe against the dev server', () => {
       },
     });
     assertExit(r, 0);
-    const report = jsonOf<Report>(r);
+    const report = jsonOf(r);
     assert.notEqual(report.verdict, 'fail');
     assert.equal(report.server, `127.0.0.1:${dev!.port}`);
     assert.equal(check(report, /^self-test$/).status, 'ok');
@@ -371,7 +351,7 @@ describe('kmip-kms probe against the dev server', () => {
     const dead = writeConfig(dir!, { ...dev!.hostConfig, transport: { ...dev!.hostConfig.transport, tls: { ...dev!.hostConfig.transport.tls, port: await closedPort() } } }, 'dead.json');
     const r = await runCli(['probe', '--config', dead, '--server', `127.0.0.1:${dev!.port}`, '--no-self-test', '--json']);
     assertExit(r, 0);
-    assert.equal(jsonOf<Report>(r).server, `127.0.0.1:${dev!.port}`);
+    assert.equal(jsonOf(r).server, `127.0.0.1:${dev!.port}`);
   });
 
   it('probe --no-self-test creates no key; the probes before left no live key behind', T, async () => {
@@ -379,21 +359,13 @@ describe('kmip-kms probe against the dev server', () => {
     assert.ok(before > 0, 'the probes above created scratch keys');
     const r = await runCli(['probe', '--config', config!, '--no-self-test', '--json']);
     assertExit(r, 0);
-    const report = jsonOf<Report>(r);
+    const report = jsonOf(r);
     assert.equal(check(report, /^self-test$/).status, 'skipped');
     assert.equal(report.checks.some((c) => /one-step create|bucket attribute/.test(c.name)), false);
     assert.equal(dev!.server.stats.objects, before);
     // Every scratch key of the full probes was destroyed: Locate (online objects, i.e. with key material) finds none.
     const c = new KmipClient({ ...settingsFromHostConfig(dev!.hostConfig, { logger: silentLogger }).transport, logger: silentLogger });
-    try {
-      assert.deepEqual(await c.locate({}), []);
-      // While a key with material is found: the check is not vacuous.
-      const { uniqueIdentifier } = await c.create();
-      assert.deepEqual(await c.locate({}), [uniqueIdentifier]);
-      await c.destroy(uniqueIdentifier);
-    } finally {
-      await c.close();
-    }
+    await assertNoKeysLeft(c);
   });
 });
 
@@ -419,7 +391,7 @@ describe('kmip-kms probe: failures', { concurrency: true }, () => {
     const r = await runCli(['probe', '--config', file, '--json']);
     assertExit(r, 1);
     assertNoStack(r);
-    const report = jsonOf<Report>(r);
+    const report = jsonOf(r);
     assert.equal(report.verdict, 'fail');
     assert.equal(report.server, `127.0.0.1:${port}`);
     const conn = check(report, /^connection$/);
@@ -448,7 +420,7 @@ describe('kmip-kms probe: failures', { concurrency: true }, () => {
         const file = writeConfig(dir!, { ...cfg, transport: { ...cfg.transport, queueTimeoutMs: 3_000 } }, 'dropping.json');
         const r = await runCli(['probe', '--config', file, '--json']);
         assertExit(r, 1);
-        assert.equal(jsonOf<Report>(r).verdict, 'fail');
+        assert.equal(jsonOf(r).verdict, 'fail');
         assert.ok(connections <= 10, `${connections} connections in ${r.ms} ms`);
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,8 @@
  * process), and the assertions every CLI test makes about its output.
  * Not a test file itself.
  */
+import type { KmipClient } from '../../lib/client';
+import type { ProbeReport } from '../../lib/probe';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -182,4 +184,35 @@ export function waitExit(child: ChildProcess, timeoutMs = 10_000): Promise<{ cod
       resolve({ code, signal, ms: Date.now() - t0, timedOut });
     });
   });
+}
+
+/** Parses a command's stdout as JSON, failing the test with the output when it is not. */
+export function jsonOf<X = ProbeReport>(r: RunResult): X {
+  try {
+    return JSON.parse(r.stdout) as X;
+  } catch (err) {
+    return assert.fail(`stdout is not JSON (${(err as Error).message}):\n${show(r)}`);
+  }
+}
+
+/** The probe check whose name matches. */
+export function check(report: ProbeReport, name: RegExp): ProbeReport['checks'][number] {
+  const c = report.checks.find((x) => name.test(x.name));
+  assert.ok(c, `no check matching ${String(name)} in ${JSON.stringify(report.checks, null, 2)}`);
+  return c;
+}
+
+/**
+ * No key with material is left on the server (Locate lists online objects),
+ * and the check is not vacuous: a key made now is found. Closes the client.
+ */
+export async function assertNoKeysLeft(c: KmipClient): Promise<void> {
+  try {
+    assert.deepEqual(await c.locate({}), []);
+    const { uniqueIdentifier } = await c.create();
+    assert.deepEqual(await c.locate({}), [uniqueIdentifier]);
+    await c.destroy(uniqueIdentifier);
+  } finally {
+    await c.close();
+  }
 }
