@@ -150,8 +150,13 @@ export class KmipBackend {
     if (s.compoundCreateActivate && (aboutDate || !aboutAttr)) hints.push(compound);
     if (s.bucketNameAttributeName && (aboutAttr || !aboutDate)) hints.push(attribute);
     if (hints.length === 0) return err;
-    err.message += `; this server may not support that option: set ${hints.join(', or ')}`;
-    return err;
+    return new KmipOperationError(
+      err.operation,
+      err.resultStatus,
+      err.resultReason,
+      err.resultMessage,
+      `this server may not support that option: set ${hints.join(', or ')}`,
+    );
   }
 
   /** Revoke (Cessation of Operation) then Destroy. A key already revoked or gone is not an error. */

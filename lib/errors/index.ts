@@ -107,10 +107,12 @@ export class KmipOperationError extends KmipError {
   readonly resultStatus: string;
   readonly resultReason: string | undefined;
   readonly resultMessage: string | undefined;
-  constructor(operation: string, resultStatus: string, resultReason: string | undefined, resultMessage: string | undefined) {
+  /** `hint`: what the caller can do about it, appended to the message. */
+  constructor(operation: string, resultStatus: string, resultReason: string | undefined, resultMessage: string | undefined, hint?: string) {
     super(
       'KMIP_OPERATION_FAILED',
-      `KMIP ${operation} failed: ${resultStatus}${resultReason ? ` / ${resultReason}` : ''}${resultMessage ? `: ${resultMessage}` : ''}`,
+      `KMIP ${operation} failed: ${resultStatus}${resultReason ? ` / ${resultReason}` : ''}${resultMessage ? `: ${resultMessage}` : ''}` +
+        (hint ? ` (${hint})` : ''),
     );
     this.operation = operation;
     this.resultStatus = resultStatus;

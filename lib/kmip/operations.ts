@@ -5,7 +5,7 @@
  */
 import { KmipInvalidArgumentError, KmipProtocolError } from '../errors';
 import type { StructureItem, TtlvItem } from '../ttlv';
-import { enumName, enumValue, QueryFunction, RevocationReasonCode } from './enums';
+import { enumName, Operation, QueryFunction, RevocationReasonCode } from './enums';
 
 export { QueryFunction, RevocationReasonCode };
 import { isV2, spacedName, type ProtocolVersion } from './protocol';
@@ -13,33 +13,12 @@ import { isV2, spacedName, type ProtocolVersion } from './protocol';
 export { spacedName };
 import { Tag, normalizeName, tagFromName, tagName } from './tags';
 
-export const Op = {
-  Create: 0x01,
-  Register: 0x03,
-  Locate: 0x08,
-  Get: 0x0a,
-  GetAttributes: 0x0b,
-  GetAttributeList: 0x0c,
-  Activate: 0x12,
-  Revoke: 0x13,
-  Destroy: 0x14,
-  Query: 0x18,
-  DiscoverVersions: 0x1e,
-  Encrypt: 0x1f,
-  Decrypt: 0x20,
-} as const;
+/** Operation codes (the Operation enumeration). */
+export const Op = Operation;
 
-/** Operations that may be replayed safely after a lost connection. */
-export const IDEMPOTENT_OPERATIONS: ReadonlySet<number> = new Set([
-  Op.Encrypt,
-  Op.Decrypt,
-  Op.Get,
-  Op.GetAttributes,
-  Op.GetAttributeList,
-  Op.Locate,
-  Op.Query,
-  Op.DiscoverVersions,
-]);
+/** Operations the S3 server's key workload uses: missing ones are warned about. */
+export const PRODUCT_OPERATIONS: readonly number[] = [Op.Create, Op.Activate, Op.Revoke, Op.Destroy, Op.Encrypt, Op.Decrypt];
+
 
 /** "Cryptographic Algorithm" -> tag number, for standard attributes. */
 export function attributeTag(name: string): number | undefined {
@@ -499,10 +478,3 @@ function cipher(operation: number, o: CipherRequestOptions): OperationRequest<Ci
 
 export const encrypt = (o: CipherRequestOptions): OperationRequest<CipherResult> => cipher(Op.Encrypt, o);
 export const decrypt = (o: CipherRequestOptions): OperationRequest<CipherResult> => cipher(Op.Decrypt, o);
-
-/** Looks up an enumeration value by its PascalCase name, for callers that prefer names. */
-export function enumByName(tag: number, name: string): number {
-  const v = enumValue(tag, name);
-  if (v === undefined) throw new KmipInvalidArgumentError(`unknown ${tagName(tag)} value ${JSON.stringify(name)}`);
-  return v;
-}

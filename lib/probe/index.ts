@@ -9,6 +9,7 @@ import type { PeerCertificate } from 'node:tls';
 import { KmipClient } from '../client';
 import { KmipError, KmipOperationError } from '../errors';
 import { Operation, QueryFunction, RevocationReasonCode } from '../kmip/enums';
+import { PRODUCT_OPERATIONS } from '../kmip/operations';
 import { operationName, versionString } from '../kmip/protocol';
 import type { Logger } from '../logger';
 import type { KmipSettings } from '../backend/settings';
@@ -37,8 +38,6 @@ export const PROFILES: ReadonlyArray<{ readonly name: string; readonly operation
   { name: 'Basic Cryptographic Server', operations: [Operation.Encrypt, Operation.Decrypt] },
 ];
 
-/** What the product itself calls: missing ones make the verdict fail. */
-const PRODUCT_OPERATIONS = [Operation.Create, Operation.Activate, Operation.Revoke, Operation.Destroy, Operation.Encrypt, Operation.Decrypt];
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unsupported' | 'supported' | 'skipped';
 

@@ -5,7 +5,7 @@
  */
 import { ResultReason } from '../kmip/enums';
 import { tagName } from '../kmip/tags';
-import { ITEM_TYPE_NAMES, type StructureItem, type TtlvItem } from '../ttlv';
+import { childByTag as first, ITEM_TYPE_NAMES, type StructureItem, type TtlvItem } from '../ttlv';
 import { KmipFault } from './fault';
 
 export type ItemOf<T extends TtlvItem['type']> = Extract<TtlvItem, { type: T }>;
@@ -27,16 +27,9 @@ export function typed<T extends TtlvItem['type']>(item: TtlvItem, type: T, where
   return item as ItemOf<T>;
 }
 
-export function first(s: StructureItem, tag: number): TtlvItem | undefined {
-  for (const c of s.value) if (c.tag === tag) return c;
-  return undefined;
-}
-
-export function all(s: StructureItem, tag: number): TtlvItem[] {
-  const out: TtlvItem[] = [];
-  for (const c of s.value) if (c.tag === tag) out.push(c);
-  return out;
-}
+/** The first child with `tag` / all of them (the codec's own helpers). */
+export { first };
+export { childrenByTag as all } from '../ttlv';
 
 function opt<T extends TtlvItem['type']>(s: StructureItem, tag: number, type: T, where: string): ItemOf<T> | undefined {
   const it = first(s, tag);

@@ -6,6 +6,7 @@
  * idempotent requests that were on the wire when a connection was lost.
  */
 import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import {
   KmipClosedError,
@@ -22,7 +23,7 @@ import {
   KmipOperationError,
 } from '../errors';
 import { safeLog, stderrLogger, type Logger } from '../logger';
-import { discoverVersions, query, QueryFunction } from '../kmip/operations';
+import { discoverVersions, PRODUCT_OPERATIONS, query, QueryFunction } from '../kmip/operations';
 import {
   compareVersions,
   operationName,
@@ -80,9 +81,6 @@ export interface ServerInfo {
   readonly tlsCipher: string | undefined;
   readonly peerCertificate: tls.PeerCertificate | undefined;
 }
-
-/** Operations the product needs; missing ones in a Query answer are warned about. */
-const PRODUCT_OPERATIONS = [0x01, 0x12, 0x13, 0x14, 0x1f, 0x20];
 
 const AUTHENTICATION_NOT_SUCCESSFUL = 0x03;
 
@@ -250,7 +248,6 @@ class Connection {
   messagesInFlight = 0;
   lastActivity: number;
   successes = 0;
-  everReady = false;
   readonly #t: KmipTransport;
   readonly host: HostState;
   readonly #socket: tls.TLSSocket;
@@ -271,7 +268,7 @@ class Connection {
     const connectOpts: tls.ConnectionOptions = {
       host: host.addr.host,
       port: host.addr.port,
-      servername: o.servername ?? (isIp(host.addr.host) ? undefined : host.addr.host),
+      servername: o.servername ?? (isIP(host.addr.host) ? undefined : host.addr.host),
       rejectUnauthorized: o.rejectUnauthorized ?? true,
       minVersion: o.minVersion ?? 'TLSv1.2',
       ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
@@ -281,7 +278,7 @@ class Connection {
       ...(o.key ? { key: o.key as string | Buffer } : {}),
       ...(o.passphrase ? { passphrase: o.passphrase } : {}),
     };
-    if (o.servername && isIp(host.addr.host)) {
+    if (o.servername && isIP(host.addr.host)) {
       // SNI must not be an IP, but the certificate check should use the given name.
       connectOpts.checkServerIdentity = (_h, cert) => tls.checkServerIdentity(o.servername!, cert);
     }
@@ -348,11 +345,14 @@ class Connection {
     const r = await this.#sendInternal(dv, header1x);
     const item = r.items[0]!;
     if (item.status !== 0 && item.reason === AUTHENTICATION_NOT_SUCCESSFUL) {
-      const e = new KmipOperationError('Discover Versions', resultStatusName(item.status), resultReasonName(item.reason), item.message);
-      e.message +=
-        ` (KMIP server ${this.host.label} did not accept our client certificate: it must be signed by a CA the server trusts, ` +
-        'carry extendedKeyUsage clientAuth, and name a user the server knows)';
-      throw e;
+      throw new KmipOperationError(
+        'Discover Versions',
+        resultStatusName(item.status),
+        resultReasonName(item.reason),
+        item.message,
+        `KMIP server ${this.host.label} did not accept our client certificate: it must be signed by a CA the server trusts, ` +
+          'carry extendedKeyUsage clientAuth, and name a user the server knows',
+      );
     }
     if (item.status !== 0) {
       throw new KmipVersionError(
@@ -389,7 +389,6 @@ class Connection {
     }
     if (this.state !== 'negotiating') return;
     this.state = 'ready';
-    this.everReady = true;
     this.lastActivity = Date.now();
     const ti = this.tlsInfo();
     this.#t.onReady(this, {
@@ -437,12 +436,13 @@ class Connection {
       p.reject(e);
       return false;
     }
+    const now = Date.now();
     p.ids = ids;
     p.conn = this;
-    if (!p.internal) p.deadline = Date.now() + p.timeoutMs;
+    if (!p.internal) p.deadline = now + p.timeoutMs;
     for (const id of ids) this.inflight.set(id, p);
     this.messagesInFlight++;
-    this.lastActivity = Date.now();
+    this.lastActivity = now;
     return true;
   }
 
@@ -655,10 +655,6 @@ class Connection {
     if (requeue.length > 0) this.#t.requeueFront(requeue);
     this.#t.onClosed(this, before === 'ready' || before === 'draining' ? undefined : typed, err);
   }
-}
-
-function isIp(h: string): boolean {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(h) || h.includes(':');
 }
 
 export class KmipTransport {
