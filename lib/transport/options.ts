@@ -1,4 +1,11 @@
-import type { Logger } from '../logger';
+/**
+ * Transport settings: the options a caller passes, their defaults, and
+ * resolveTransportOptions, which checks them where they enter (a bad one is a
+ * KmipConfigError) and reads PEM files once.
+ */
+import * as fs from 'node:fs';
+import { KmipConfigError } from '../errors';
+import { safeLog, type Logger } from '../logger';
 import { KMIP_VERSIONS_2_0_TO_1_2, type ProtocolVersion } from '../kmip/protocol';
 
 export type PemInput = string | Buffer;
@@ -93,3 +100,71 @@ export interface ResolvedTransportOptions {
 }
 
 export type TimeoutPhaseOption = 'connect' | 'handshake' | 'negotiation';
+
+function readPem(input: PemInput, what: string): string | Buffer {
+  if (Buffer.isBuffer(input)) return input;
+  if (input.includes('-----BEGIN')) return input;
+  try {
+    return fs.readFileSync(input);
+  } catch (err) {
+    throw new KmipConfigError(`cannot read ${what} file ${JSON.stringify(input)}: ${(err as Error).message}`, what);
+  }
+}
+
+function clampInt(v: number | undefined, dflt: number, min: number, name: string): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < min) throw new KmipConfigError(`${name} must be a number >= ${min}, got ${String(v)}`, name);
+  return Math.floor(v);
+}
+
+export function resolveTransportOptions(o: TransportOptions, logger: Logger): ResolvedTransportOptions {
+  if (!o || !Array.isArray(o.hosts) || o.hosts.length === 0) throw new KmipConfigError('at least one KMIP server host is required', 'hosts');
+  for (const h of o.hosts) {
+    if (typeof h.host !== 'string' || h.host.length === 0) throw new KmipConfigError('every host needs a non-empty host name', 'hosts');
+    if (!Number.isInteger(h.port) || h.port < 1 || h.port > 65535) throw new KmipConfigError(`port must be 1..65535, got ${String(h.port)}`, 'port');
+  }
+  let depth = o.pipelineDepth ?? 8;
+  if (!Number.isInteger(depth) || depth < 0) throw new KmipConfigError(`pipelineDepth must be a non-negative integer, got ${String(depth)}`, 'pipelineDepth');
+  if (depth === 0) {
+    safeLog(logger, 'warn', 'KMIP pipelineDepth 0 is invalid; using 1', { pipelineDepth: 0 });
+    depth = 1;
+  }
+  const versions = o.protocolVersions ?? DEFAULT_VERSIONS;
+  if (versions.length === 0) throw new KmipConfigError('protocolVersions must not be empty', 'protocolVersions');
+  const t = o.tls ?? {};
+  const tlsOpts = {
+    ...t,
+    ca: t.ca === undefined ? undefined : (Array.isArray(t.ca) ? t.ca : [t.ca]).map((c: PemInput) => readPem(c, 'ca')),
+    cert: t.cert === undefined ? undefined : readPem(t.cert, 'cert'),
+    key: t.key === undefined ? undefined : readPem(t.key, 'key'),
+  };
+  if ((tlsOpts.cert === undefined) !== (tlsOpts.key === undefined)) {
+    throw new KmipConfigError('tls.cert and tls.key must be given together', tlsOpts.cert === undefined ? 'cert' : 'key');
+  }
+  if (t.rejectUnauthorized === false) {
+    safeLog(logger, 'warn', 'KMIP TLS server certificate verification is DISABLED (rejectUnauthorized: false); do not use this in production');
+  }
+  const rc = o.reconnect ?? {};
+  return {
+    hosts: o.hosts,
+    tls: tlsOpts as ResolvedTransportOptions['tls'],
+    pipelineDepth: depth,
+    poolSize: clampInt(o.poolSize, 1, 1, 'poolSize'),
+    maxQueueLength: clampInt(o.maxQueueLength, 10000, 0, 'maxQueueLength'),
+    connectTimeoutMs: clampInt(o.connectTimeoutMs, 5000, 1, 'connectTimeoutMs'),
+    handshakeTimeoutMs: clampInt(o.handshakeTimeoutMs, 5000, 1, 'handshakeTimeoutMs'),
+    queueTimeoutMs: clampInt(o.queueTimeoutMs, 10000, 1, 'queueTimeoutMs'),
+    requestTimeoutMs: clampInt(o.requestTimeoutMs, 15000, 1, 'requestTimeoutMs'),
+    idleTimeoutMs: clampInt(o.idleTimeoutMs, 60000, 0, 'idleTimeoutMs'),
+    reconnect: {
+      baseDelayMs: clampInt(rc.baseDelayMs, 100, 0, 'reconnect.baseDelayMs'),
+      maxDelayMs: clampInt(rc.maxDelayMs, 10000, 0, 'reconnect.maxDelayMs'),
+      jitter: Math.min(1, Math.max(0, rc.jitter ?? 0.2)),
+    },
+    protocolVersions: versions,
+    skipQuery: o.skipQuery ?? false,
+    maxMessageBytes: clampInt(o.maxMessageBytes, 16 * 1024 * 1024, 64, 'maxMessageBytes'),
+    timerResolutionMs: clampInt(o.timerResolutionMs, 25, 1, 'timerResolutionMs'),
+    logMessages: o.logMessages ?? false,
+  };
+}

@@ -1,0 +1,425 @@
+/**
+ * One TLS connection to one KMIP server: connect, TLS handshake, version
+ * negotiation (Discover Versions, then Query), framing, encoding and writing
+ * request messages (one socket write per pump), matching answers to requests by
+ * Unique Batch Item ID, failures without ID, and teardown (retire, close, fail).
+ *
+ * States: connecting -> handshaking -> negotiating -> ready -> draining -> closed
+ * (any state -> closed on failure). It knows its socket and the requests on it,
+ * nothing of other connections, hosts or the queue: it reports to its owner
+ * (ConnectionOwner) when it is ready, when it closes, and hands back requests
+ * to retry.
+ */
+import * as tls from 'node:tls';
+import {
+  KmipClosedError,
+  KmipConnectionError,
+  KmipError,
+  KmipInvalidArgumentError,
+  KmipOutcomeUnknownError,
+  KmipProtocolError,
+} from '../errors';
+import { readResponseMessage, requestMessage, resultReasonName, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
+import { decode, TtlvFramer, TtlvWriter, TtlvError, type TtlvItem } from '../ttlv';
+import { AUTHENTICATION_NOT_SUCCESSFUL, discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
+import { type HostAddress, type ResolvedTransportOptions, type TimeoutPhaseOption } from './options';
+import { describeOps, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
+import { classifyConnectError, closedError, tlsConnectOptions } from './tls-setup';
+
+export interface ServerInfo {
+  readonly server: string;
+  readonly version: ProtocolVersion;
+  readonly vendorIdentification: string | undefined;
+  readonly operations: readonly number[] | undefined;
+  readonly objectTypes: readonly number[] | undefined;
+  readonly serverInformation: unknown;
+  readonly tlsProtocol: string | null;
+  readonly tlsCipher: string | undefined;
+  readonly peerCertificate: tls.PeerCertificate | undefined;
+}
+
+/** The server a connection goes to (hosts.ts keeps more per host). */
+export interface ConnectionHost {
+  readonly addr: HostAddress;
+  readonly label: string;
+}
+
+/** What a connection calls back into: the transport that owns it. */
+export interface ConnectionOwner<H extends ConnectionHost> {
+  readonly options: ResolvedTransportOptions;
+  readonly logMessages: boolean;
+  /** True once close() was called: lost requests are no longer retried. */
+  readonly closing: boolean;
+  log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
+  logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem): void;
+  /** Bytes arrived: slots may have freed. */
+  schedulePump(): void;
+  /** Requests to retry first, elsewhere (this connection is closing). */
+  requeueFront(ps: Pending[]): void;
+  onReady(c: Connection<H>, info: ServerInfo): void;
+  /** The connection ended. `setupError` is set when it failed before becoming ready. */
+  onClosed(c: Connection<H>, setupError: Error | undefined, cause?: Error): void;
+}
+
+export type ConnState = 'connecting' | 'handshaking' | 'negotiating' | 'ready' | 'draining' | 'closed';
+
+const idBuffer = (id: number): Buffer => {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(id, 0);
+  return b;
+};
+
+export class Connection<H extends ConnectionHost = ConnectionHost> {
+  state: ConnState = 'connecting';
+  phaseDeadline: number;
+  version: ProtocolVersion;
+  readonly inflight = new Map<number, Pending>();
+  messagesInFlight = 0;
+  lastActivity: number;
+  successes = 0;
+  readonly #owner: ConnectionOwner<H>;
+  readonly host: H;
+  readonly #socket: tls.TLSSocket;
+  readonly #framer: TtlvFramer;
+  readonly #writer = new TtlvWriter(16 * 1024);
+  #nextId = 1;
+  #gotBytes = false;
+
+  constructor(owner: ConnectionOwner<H>, host: H, opts: ResolvedTransportOptions) {
+    this.#owner = owner;
+    this.host = host;
+    const now = Date.now();
+    this.lastActivity = now;
+    this.phaseDeadline = now + opts.connectTimeoutMs;
+    this.version = opts.protocolVersions[0]!;
+    this.#framer = new TtlvFramer({ maxMessageBytes: opts.maxMessageBytes });
+    const sock = tls.connect(tlsConnectOptions(host.addr, opts.tls));
+    this.#socket = sock;
+    sock.setNoDelay(true);
+    sock.setKeepAlive(true, 30000);
+    sock.once('connect', () => {
+      if (this.state !== 'connecting') return;
+      this.state = 'handshaking';
+      this.phaseDeadline = Date.now() + opts.handshakeTimeoutMs;
+    });
+    sock.once('secureConnect', () => {
+      if (this.state === 'closed') return;
+      this.#negotiate(opts).catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err)), 'setup'));
+    });
+    sock.on('data', (chunk: Buffer) => this.#onData(chunk));
+    sock.on('error', (err) => this.fail(err, 'lost'));
+    sock.on('end', () => this.fail(this.#closedError(`KMIP server ${host.label} closed the connection`), 'lost'));
+    sock.on('close', () => this.fail(this.#closedError(`connection to KMIP server ${host.label} closed`), 'lost'));
+  }
+
+  #closedError(what: string): KmipConnectionError {
+    return closedError(what, this.host.label, this.state === 'handshaking', this.state === 'negotiating' && !this.#gotBytes);
+  }
+
+  get phase(): TimeoutPhaseOption {
+    return this.state === 'connecting' ? 'connect' : this.state === 'handshaking' ? 'handshake' : 'negotiation';
+  }
+
+  get usable(): boolean {
+    return this.state === 'ready';
+  }
+
+  tlsInfo(): { protocol: string | null; cipher: string | undefined; peer: tls.PeerCertificate | undefined } {
+    const s = this.#socket;
+    let peer: tls.PeerCertificate | undefined;
+    try {
+      const p = s.getPeerCertificate(false);
+      peer = p && Object.keys(p).length > 0 ? p : undefined;
+    } catch {
+      peer = undefined;
+    }
+    return { protocol: s.getProtocol(), cipher: s.getCipher()?.name, peer };
+  }
+
+  async #negotiate(opts: ResolvedTransportOptions): Promise<void> {
+    this.state = 'negotiating';
+    this.phaseDeadline = Date.now() + opts.requestTimeoutMs;
+    const send: SetupSend = (op, version) => this.#sendInternal(op, version);
+    const chosen = await discoverVersion(this.host.label, opts.protocolVersions, send);
+    this.version = chosen;
+    let info: QueriedInfo = {};
+    if (!opts.skipQuery) {
+      const q = await queryServer(chosen, send);
+      info = q.info;
+      if (q.refused) {
+        this.#owner.log('warn', 'KMIP server refused Query; continuing without server information', {
+          server: this.host.label,
+          resultReason: resultReasonName(q.refused.reason),
+          resultMessage: q.refused.message,
+        });
+      }
+    }
+    if (this.state !== 'negotiating') return;
+    this.state = 'ready';
+    this.lastActivity = Date.now();
+    const ti = this.tlsInfo();
+    this.#owner.onReady(this, {
+      server: this.host.label,
+      version: chosen,
+      vendorIdentification: info.vendor,
+      operations: info.operations,
+      objectTypes: info.objectTypes,
+      serverInformation: info.serverInformation,
+      tlsProtocol: ti.protocol,
+      tlsCipher: ti.cipher,
+      peerCertificate: ti.peer,
+    });
+  }
+
+  #sendInternal(op: WireOperation, version: ProtocolVersion): Promise<TransportResponse> {
+    return new Promise<TransportResponse>((resolve, reject) => {
+      const p = newPending({ ops: [op], idempotent: true, timeoutMs: 0, queueDeadline: Infinity, seq: -1, header: undefined, internal: true, resolve, reject });
+      if (!this.dispatch(p, version)) return;
+      this.flush();
+    });
+  }
+
+  /** Encodes `p` into the output buffer and registers it in flight. False if it failed to encode. */
+  dispatch(p: Pending, version: ProtocolVersion = this.version): boolean {
+    const ids: number[] = [];
+    const items = [];
+    const w = this.#writer;
+    const mark = w.pos;
+    try {
+      for (const op of p.ops) {
+        let id = this.#nextId;
+        while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+        this.#nextId = id >= 0xffffffff ? 1 : id + 1;
+        ids.push(id);
+        items.push({ operation: op.operation, id: idBuffer(id), payload: op.payload(version) });
+      }
+      const msg = requestMessage(version, items, p.header);
+      w.write(msg);
+      if (this.#owner.logMessages) this.#owner.logMessage('sent', this.host.label, msg);
+    } catch (err) {
+      w.pos = mark;
+      p.done = true;
+      const e = err instanceof KmipError ? err : new KmipInvalidArgumentError(`cannot encode ${describeOps(p.ops).join('+')} request: ${(err as Error).message}`);
+      p.reject(e);
+      return false;
+    }
+    const now = Date.now();
+    p.ids = ids;
+    p.conn = this;
+    if (!p.internal) p.deadline = now + p.timeoutMs;
+    for (const id of ids) this.inflight.set(id, p);
+    this.messagesInFlight++;
+    this.lastActivity = now;
+    return true;
+  }
+
+  /** Writes everything encoded since the last flush, as one socket write. */
+  flush(): void {
+    const w = this.#writer;
+    if (w.pos === 0 || this.state === 'closed') return;
+    const out = w.toBuffer();
+    w.reset();
+    if (w.buf.length > 1024 * 1024) w.buf = Buffer.allocUnsafe(16 * 1024);
+    this.#socket.write(out);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.#gotBytes = true;
+    this.lastActivity = Date.now();
+    try {
+      this.#framer.push(chunk, (msg) => this.#onMessage(msg));
+    } catch (err) {
+      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a malformed message stream: ${(err as Error).message}`, { cause: err }), 'protocol');
+      return;
+    }
+    this.#owner.schedulePump();
+  }
+
+  #onMessage(bytes: Buffer): void {
+    if (this.state === 'closed') return;
+    let tree: TtlvItem;
+    let resp: ReturnType<typeof readResponseMessage>;
+    try {
+      tree = decode(bytes, { maxMessageBytes: this.#owner.options.maxMessageBytes });
+      if (this.#owner.logMessages) this.#owner.logMessage('received', this.host.label, tree);
+      resp = readResponseMessage(tree);
+    } catch (err) {
+      const what = err instanceof TtlvError ? 'an undecodable message' : 'a malformed response';
+      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${what}: ${(err as Error).message}`, { cause: err }), 'protocol');
+      return;
+    }
+    const items = resp.items;
+    if (items.length === 0) {
+      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response with no batch items`), 'protocol');
+      return;
+    }
+    const first = items[0]!;
+    const firstId = first.id !== undefined && first.id.length === 4 ? first.id.readUInt32BE(0) : -1;
+    const p = firstId >= 0 ? this.inflight.get(firstId) : undefined;
+    if (first.id === undefined && first.status !== 0 && items.length === 1) {
+      // A failure without ID: servers answer a request they could not parse this way.
+      this.#onAnonymousFailure(first);
+      return;
+    }
+    if (!p || !p.ids) {
+      const detail =
+        first.id === undefined
+          ? 'a response without Unique Batch Item ID'
+          : `a response whose Unique Batch Item ID ${first.id.toString('hex')} matches no request in flight`;
+      const server = first.status !== 0 ? ` (server said: ${resultReasonName(first.reason) ?? 'no reason'}${first.message ? `: ${first.message}` : ''})` : '';
+      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${detail}${server}; closing the connection`), 'protocol');
+      return;
+    }
+    // Every item must belong to p, each of p's ids at most once. Fewer items
+    // than requested is how a server answers a batch it stopped after a
+    // failure (Batch Error Continuation Option Stop): the rest were not done.
+    const ordered: ResponseBatchItem[] = new Array<ResponseBatchItem>(p.ids.length);
+    let ok = items.length <= p.ids.length;
+    let anyFailed = false;
+    for (let i = 0; ok && i < items.length; i++) {
+      const it = items[i]!;
+      const id = it.id !== undefined && it.id.length === 4 ? it.id.readUInt32BE(0) : -1;
+      const idx = p.ids.indexOf(id);
+      if (idx < 0 || ordered[idx] !== undefined) ok = false;
+      else ordered[idx] = it;
+      if (it.status !== 0) anyFailed = true;
+    }
+    if (ok && items.length < p.ids.length && !anyFailed) ok = false;
+    if (!ok) {
+      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response whose batch items do not match the request's`), 'protocol');
+      return;
+    }
+    for (let i = 0; i < ordered.length; i++) {
+      if (ordered[i] === undefined) {
+        ordered[i] = {
+          operation: p.ops[i]!.operation,
+          id: idBuffer(p.ids[i]!),
+          status: 1,
+          reason: undefined,
+          message: 'not executed: the server stopped the batch after an earlier item failed',
+          payload: undefined,
+        };
+      }
+    }
+    for (const id of p.ids) this.inflight.delete(id);
+    this.messagesInFlight--;
+    p.conn = null;
+    const usedVersion = p.internal ? resp.version : this.version;
+    // A long-lived connection whose authentication went stale: retire it, retry once elsewhere.
+    const authFailed = ordered.some(
+      (it) => it.status !== 0 && (it.reason === AUTHENTICATION_NOT_SUCCESSFUL || /token/i.test(it.message ?? '')),
+    );
+    if (authFailed && !p.internal && this.successes > 0 && p.idempotent && !p.authRetried && !this.#owner.closing) {
+      p.authRetried = true;
+      p.ids = null;
+      this.#owner.log('warn', 'KMIP server refused authentication on a long-lived connection; reconnecting and retrying once', {
+        server: this.host.label,
+        resultReason: resultReasonName(ordered[0]?.reason),
+        resultMessage: ordered.find((it) => it.status !== 0)?.message,
+      });
+      this.retire();
+      this.#owner.requeueFront([p]);
+      return;
+    }
+    if (!authFailed && !p.internal) this.successes++;
+    p.ids = null;
+    p.done = true;
+    p.resolve({ version: usedVersion, items: ordered, server: this.host.label });
+  }
+
+  /**
+   * A failed answer without Unique Batch Item ID. With one request message in
+   * flight it can only be that request's (no guess): it gets the server's
+   * failure and the connection stays. With several, nobody can tell whose it
+   * is: the connection goes, idempotent requests are retried once elsewhere and
+   * the others fail with an unknown outcome.
+   */
+  #onAnonymousFailure(item: ResponseBatchItem): void {
+    const server = `${resultReasonName(item.reason) ?? 'no reason'}${item.message ? `: ${item.message}` : ''}`;
+    if (this.messagesInFlight === 1) {
+      const p = this.inflight.values().next().value as Pending | undefined;
+      if (p && p.ids) {
+        const ids = p.ids;
+        for (const id of ids) this.inflight.delete(id);
+        this.messagesInFlight--;
+        p.conn = null;
+        p.ids = null;
+        p.done = true;
+        const answered = ids.map((id, i) => ({ ...item, operation: item.operation ?? p.ops[i]!.operation, id: idBuffer(id) }));
+        this.#owner.log('warn', 'KMIP server answered a request with a failure that carries no Unique Batch Item ID', {
+          server: this.host.label,
+          operations: describeOps(p.ops),
+          resultReason: resultReasonName(item.reason),
+          resultMessage: item.message,
+        });
+        p.resolve({ version: p.internal ? { major: 1, minor: 0 } : this.version, items: answered, server: this.host.label });
+        return;
+      }
+    }
+    this.fail(
+      new KmipProtocolError(
+        `KMIP server ${this.host.label} answered one of ${this.messagesInFlight} pipelined requests with a failure that carries no Unique Batch Item ID (server said: ${server}); closing the connection`,
+      ),
+      'lost',
+    );
+  }
+
+  /** Stop taking requests; close once nothing is in flight. */
+  retire(): void {
+    if (this.state === 'ready') this.state = 'draining';
+    if (this.state === 'draining' && this.messagesInFlight === 0) this.close();
+  }
+
+  /** Graceful close of an idle connection. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.#socket.end();
+    this.#socket.destroySoon?.();
+    const timer = setTimeout(() => this.#socket.destroy(), 1000);
+    timer.unref();
+    this.#owner.onClosed(this, undefined);
+  }
+
+  /**
+   * Idempotent teardown. `mode`: 'lost' requeues idempotent work and fails the
+   * rest as outcome-unknown; 'protocol' and 'setup' fail everything in flight.
+   */
+  fail(err: Error, mode: 'lost' | 'protocol' | 'setup' | 'closed'): void {
+    if (this.state === 'closed') return;
+    const before = this.state;
+    this.state = 'closed';
+    this.#socket.destroy();
+    this.#framer.reset();
+    const seen = new Set<Pending>();
+    for (const p of this.inflight.values()) seen.add(p);
+    this.inflight.clear();
+    this.messagesInFlight = 0;
+    const typed = before === 'ready' || before === 'draining' ? err : classifyConnectError(err, this.host.label, before === 'handshaking');
+    const requeue: Pending[] = [];
+    for (const p of seen) {
+      p.conn = null;
+      p.ids = null;
+      if (p.done) continue;
+      if (p.internal || mode === 'protocol' || mode === 'setup') {
+        p.done = true;
+        p.reject(typed);
+      } else if (mode === 'closed') {
+        p.done = true;
+        p.reject(new KmipClosedError(`KMIP client closed before ${describeOps(p.ops).join('+')} was answered`));
+      } else if (p.idempotent && p.retries < 1 && !this.#owner.closing) {
+        p.retries++;
+        requeue.push(p);
+      } else if (p.idempotent) {
+        p.done = true;
+        p.reject(new KmipConnectionError(`connection to KMIP server ${this.host.label} lost twice while ${describeOps(p.ops).join('+')} was on the wire: ${err.message}`, { cause: err, host: this.host.label }));
+      } else {
+        p.done = true;
+        p.reject(new KmipOutcomeUnknownError(describeOps(p.ops), { cause: err }));
+      }
+    }
+    if (requeue.length > 0) this.#owner.requeueFront(requeue);
+    this.#owner.onClosed(this, before === 'ready' || before === 'draining' ? undefined : typed, err);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The request queue and its deadlines: a bounded FIFO of requests waiting for a
+ * connection slot, the pump that hands them to the connection the host
+ * selector picks (one socket write per connection per pump), requeueing of
+ * retried requests at the head, and one shared timer that sweeps every
+ * deadline: queue wait (queueTimeoutMs), connection setup phases (connect,
+ * handshake, negotiation), requests on the wire (requestTimeoutMs: a hung host
+ * is detected here and reported to Hosts.hostTimedOut), idle connections; and
+ * the drain on close.
+ */
+import { KmipClosedError, KmipConnectionError, KmipTimeoutError } from '../errors';
+import type { RequestHeaderOptions } from '../kmip/protocol';
+import { Deque } from './deque';
+import type { HostConnection, Hosts } from './hosts';
+import type { ResolvedTransportOptions } from './options';
+import { describeOps, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
+
+type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export class RequestQueue {
+  readonly #options: ResolvedTransportOptions;
+  readonly #hosts: Hosts;
+  readonly #log: Log;
+  readonly #queue = new Deque<Pending>();
+  #queuedLive = 0;
+  #seq = 0;
+  #pumpScheduled = false;
+  #timer: NodeJS.Timeout | null = null;
+  #closing = false;
+  #closed = false;
+  #onDrained: (() => void) | null = null;
+
+  constructor(options: ResolvedTransportOptions, hosts: Hosts, log: Log) {
+    this.#options = options;
+    this.#hosts = hosts;
+    this.#log = log;
+  }
+
+  /** Requests waiting that are not yet answered, failed or timed out. */
+  get queuedLive(): number {
+    return this.#queuedLive;
+  }
+
+  /** True once close began: no new requests, lost ones are not retried. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** True once close finished draining: nothing is dispatched any more. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues one request message holding `ops`. */
+  enqueue(
+    ops: readonly WireOperation[],
+    timeoutMs: number,
+    header: RequestHeaderOptions | undefined,
+    now: number,
+    resolve: (r: TransportResponse) => void,
+    reject: (e: Error) => void,
+  ): void {
+    const p = newPending({
+      ops,
+      idempotent: ops.every((o) => o.idempotent),
+      timeoutMs,
+      queueDeadline: now + this.#options.queueTimeoutMs,
+      seq: this.#seq++,
+      header,
+      internal: false,
+      resolve,
+      reject,
+    });
+    this.#queue.push(p);
+    this.#queuedLive++;
+    this.schedulePump();
+  }
+
+  /** One pump (and so one socket write per connection) per event-loop turn. */
+  schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  /** Puts retried requests back at the head of the queue, oldest first. */
+  requeueFront(ps: Pending[]): void {
+    ps.sort((a, b) => b.seq - a.seq);
+    const deadline = Date.now() + this.#options.queueTimeoutMs;
+    for (const p of ps) {
+      p.queueDeadline = deadline;
+      this.#queue.unshift(p);
+      this.#queuedLive++;
+    }
+    this.schedulePump();
+  }
+
+  /** Dispatches queued requests to connections with free slots, then writes once per connection. */
+  pump(): void {
+    this.#pumpScheduled = false;
+    if (this.#closed) return;
+    const now = Date.now();
+    const dirty = new Set<HostConnection>();
+    while (this.#queue.length > 0) {
+      const p = this.#queue.peek()!;
+      if (p.done) {
+        this.#queue.shift();
+        continue;
+      }
+      const c = this.#hosts.pick();
+      if (!c) break;
+      this.#queue.shift();
+      this.#queuedLive--;
+      if (c.dispatch(p)) dirty.add(c);
+    }
+    for (const c of dirty) c.flush();
+    if (!(this.#closing && this.#queuedLive === 0)) {
+      const err = this.#hosts.ensureConnections(now, this.#queuedLive > 0);
+      if (err) this.failQueued(err);
+    }
+    this.#checkDrained();
+    this.#arm();
+  }
+
+  failQueued(err: Error): void {
+    while (this.#queue.length > 0) {
+      const p = this.#queue.shift()!;
+      if (p.done) continue;
+      p.done = true;
+      p.reject(err);
+    }
+    this.#queuedLive = 0;
+  }
+
+  #arm(): void {
+    if (this.#closed) return;
+    let busy = this.#queuedLive > 0;
+    let anyConn = false;
+    for (const h of this.#hosts.list) {
+      for (const c of h.connections) {
+        anyConn = true;
+        if (c.messagesInFlight > 0 || !c.usable) busy = true;
+      }
+    }
+    if (!busy && !anyConn) {
+      if (this.#timer) {
+        clearTimeout(this.#timer);
+        this.#timer = null;
+      }
+      return;
+    }
+    if (!this.#timer) {
+      const delay = busy ? this.#options.timerResolutionMs : Math.max(this.#options.timerResolutionMs, 250);
+      this.#timer = setTimeout(() => {
+        this.#timer = null;
+        this.#sweep();
+      }, delay);
+    }
+    if (busy) this.#timer.ref();
+    else this.#timer.unref();
+  }
+
+  #sweep(): void {
+    if (this.#closed) return;
+    const now = Date.now();
+    const o = this.#options;
+    // Queue deadlines.
+    let expired = false;
+    for (const p of this.#queue) {
+      if (!p.done && p.queueDeadline <= now) {
+        expired = true;
+        p.done = true;
+        this.#queuedLive--;
+        const last = this.#hosts.lastError();
+        p.reject(
+          new KmipTimeoutError(
+            'queue',
+            o.queueTimeoutMs,
+            `${describeOps(p.ops).join('+')} waited ${o.queueTimeoutMs} ms without a free KMIP connection` + (last ? ` (last connection error: ${last.message})` : ''),
+            { cause: last },
+          ),
+        );
+      }
+    }
+    if (expired) this.#queue.filter((p) => !p.done);
+    // Connection deadlines.
+    for (const h of this.#hosts.list) {
+      for (const c of [...h.connections]) {
+        if (c.state === 'connecting' || c.state === 'handshaking' || c.state === 'negotiating') {
+          if (now >= c.phaseDeadline) {
+            const phase = c.phase;
+            const ms = phase === 'connect' ? o.connectTimeoutMs : phase === 'handshake' ? o.handshakeTimeoutMs : o.requestTimeoutMs;
+            c.fail(new KmipTimeoutError(phase, ms, `KMIP ${phase === 'negotiation' ? 'version negotiation' : phase} with ${h.label} timed out after ${ms} ms`), 'setup');
+          }
+          continue;
+        }
+        if (c.state === 'ready' || c.state === 'draining') {
+          const timedOut = new Set<Pending>();
+          for (const p of c.inflight.values()) if (!p.done && p.deadline <= now) timedOut.add(p);
+          if (timedOut.size > 0) {
+            let err: KmipTimeoutError | undefined;
+            for (const t of timedOut) {
+              t.done = true;
+              err = new KmipTimeoutError(
+                'request',
+                t.timeoutMs,
+                `KMIP ${describeOps(t.ops).join('+')} got no answer from ${h.label} within ${t.timeoutMs} ms` + (t.idempotent ? '' : '; its outcome is unknown'),
+              );
+              t.reject(err);
+            }
+            this.#hosts.hostTimedOut(h, err!);
+            // Its answer may still come and would be misread: the connection goes.
+            c.fail(new KmipConnectionError(`connection to ${h.label} closed after a request timed out on it`, { host: h.label }), 'lost');
+            continue;
+          }
+          if (c.state === 'draining' && c.messagesInFlight === 0) c.close();
+          else if (c.state === 'ready' && c.messagesInFlight === 0 && o.idleTimeoutMs > 0 && now - c.lastActivity >= o.idleTimeoutMs) {
+            this.#log('debug', 'KMIP closing idle connection', { server: h.label });
+            c.close();
+          }
+        }
+      }
+    }
+    this.pump();
+  }
+
+  #checkDrained(): void {
+    if (this.#onDrained && this.#queuedLive === 0 && this.#hosts.inFlightCount() === 0) {
+      const f = this.#onDrained;
+      this.#onDrained = null;
+      f();
+    }
+  }
+
+  /** Stops taking requests (close began). */
+  beginClose(): void {
+    this.#closing = true;
+  }
+
+  /** True while requests are queued or on the wire. */
+  get busy(): boolean {
+    return this.#queuedLive > 0 || this.#hosts.inFlightCount() > 0;
+  }
+
+  /** Resolves when nothing is queued or in flight, or after `drainMs`. */
+  drain(drainMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.#onDrained = null;
+        resolve();
+      }, drainMs);
+      this.#onDrained = () => {
+        clearTimeout(t);
+        resolve();
+      };
+      this.pump();
+    });
+  }
+
+  /** Fails what is left with KmipClosedError, closes every connection and clears the timer. */
+  shutdown(): void {
+    this.#closed = true;
+    this.failQueued(new KmipClosedError());
+    for (const h of this.#hosts.list) {
+      for (const c of [...h.connections]) {
+        if (c.messagesInFlight > 0) c.fail(new KmipClosedError(), 'closed');
+        else c.close();
+      }
+    }
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+}
