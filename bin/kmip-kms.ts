@@ -55,7 +55,7 @@ destroy the key; prints negotiated version, vendor, throughput and latency.
   --pem-dir DIR        folder of kmip-*.pem files (chart form)
   --json               print the report as JSON
 `,
-  'dev-server': `Usage: kmip-kms dev-server [--port N] [--host H] [--certs DIR] [--data FILE]
+  'dev-server': `Usage: kmip-kms dev-server [--port N] [--host H] [--certs DIR] [--data FILE] [--coalesce]
 
 A KMIP server for development and tests — NOT an appliance. It generates a
 throwaway CA, server and client certificates (or reuses those in --certs), and
@@ -65,6 +65,8 @@ prints where they are and the exact host configuration to use.
   --host H       address to listen on (default 127.0.0.1)
   --certs DIR    folder for the certificates (default: a new temporary folder)
   --data FILE    keep keys in this file (in clear!) instead of in memory
+  --coalesce     let answers ready together share one TLS record (client stress
+                 tests); default: one answer per TLS record, as appliances do
 `,
   probe: `Usage: kmip-kms probe (--config FILE | --pem-dir DIR --config VALUES.json | --env) [--json]
 
@@ -238,8 +240,10 @@ async function cmdDevServer(argv: string[]): Promise<number> {
     host: { type: 'string' },
     certs: { type: 'string' },
     data: { type: 'string' },
+    coalesce: { type: 'boolean' },
   });
   const dev = await startDevServer({
+    ...(values['coalesce'] ? { coalesce: true } : {}),
     port: intOpt(values['port'], 'port', 5696, 0, 65535),
     ...(values['host'] ? { host: values['host'] as string } : {}),
     ...(values['certs'] ? { certsDir: values['certs'] as string } : {}),

@@ -34,6 +34,8 @@ export interface StartDevServerOptions {
   readonly logger?: Logger;
   readonly protocolVersions?: readonly ProtocolVersion[];
   readonly behaviour?: DevServerBehaviour;
+  /** Answers ready together share one TLS record (default false: one answer per record). */
+  readonly coalesce?: boolean;
   /** CN of the generated client certificate (default `kmip-dev-client`). */
   readonly clientCn?: string;
 }
@@ -91,6 +93,7 @@ async function startIn(certsDir: string, ownDir: boolean, opts: StartDevServerOp
     ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
     ...(opts.protocolVersions !== undefined ? { protocolVersions: opts.protocolVersions } : {}),
     ...(opts.behaviour !== undefined ? { behaviour: opts.behaviour } : {}),
+    ...(opts.coalesce !== undefined ? { coalesce: opts.coalesce } : {}),
   });
   const { host, port } = await server.listen();
   const hostConfig: DevHostConfig = {

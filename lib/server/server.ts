@@ -12,6 +12,13 @@
  * message that changed stored state waits for the data file, later Encrypts
  * do not). Clients match answers by Unique Batch Item ID.
  *
+ * Writes: by default each answer is its own TLS write, hence its own TLS
+ * record (appliances answer one response per record, and some clients read
+ * exactly one response per record); Node's stream layer would otherwise merge
+ * writes queued behind a busy socket into one (writev), so it is switched off
+ * on each socket. Option `coalesce` keeps the merging (cork per read burst)
+ * for client stress tests.
+ *
  * A message that does not decode (framing intact) is answered Operation Failed
  * / Invalid Message and the connection is kept; when the framing itself is
  * lost (outer item not a Structure, bad or too large length) an Invalid
@@ -44,6 +51,12 @@ export interface KmipDevServerOptions {
   readonly behaviour?: DevServerBehaviour;
   /** Largest request message accepted. Default 16 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * Let answers that are ready together share one TLS record (one TLS write per
+   * burst of requests). Default false: one answer per TLS record, as appliances
+   * do — some clients read exactly one response per record. For client stress tests.
+   */
+  readonly coalesce?: boolean;
 }
 
 export const DEV_SERVER_VERSIONS: readonly ProtocolVersion[] = KMIP_VERSIONS_2_0_TO_1_2;
@@ -172,6 +185,9 @@ export class KmipDevServer {
     this.#conns.add(conn);
     this.#connections++;
     socket.setNoDelay(true);
+    // One answer per TLS record: without _writev, answers queued behind a busy
+    // socket are written one by one (one SSL_write each) instead of merged.
+    if (this.#opts.coalesce !== true) (socket as unknown as { _writev: null })._writev = null;
     safeLog(this.#logger, 'debug', 'kmip dev server: client connected', { owner: conn.owner, remote: socket.remoteAddress });
     socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
     socket.on('drain', () => socket.resume());
@@ -181,7 +197,8 @@ export class KmipDevServer {
 
   #onData(conn: Conn, chunk: Buffer): void {
     const socket = conn.socket;
-    socket.cork();
+    const coalesce = this.#opts.coalesce === true;
+    if (coalesce) socket.cork();
     try {
       conn.framer.push(chunk, (msg) => this.#onMessage(conn, msg));
     } catch (err) {
@@ -191,7 +208,7 @@ export class KmipDevServer {
       socket.end();
       setTimeout(() => socket.destroy(), 1000).unref();
     } finally {
-      socket.uncork();
+      if (coalesce) socket.uncork();
     }
   }
 
