@@ -7,7 +7,7 @@
  * {Vendor Identification `x`, Attribute Name `name`}, and back; a 2.x vendor
  * attribute of another vendor V reads under 1.x as `x-V:name`.
  */
-import { ResultReason } from '../kmip/enums';
+import { HashingAlgorithm, KeyFormatType, RNGAlgorithm, ResultReason } from '../kmip/enums';
 import { attributeTag } from '../kmip/operations';
 import { spacedName } from '../kmip/protocol';
 import { Tag, tagName } from '../kmip/tags';
@@ -122,8 +122,15 @@ const en = (tag: number, value: number): TtlvItem => ({ tag, type: 0x05, value }
 const int = (tag: number, value: number): TtlvItem => ({ tag, type: 0x02, value });
 const txt = (tag: number, value: string): TtlvItem => ({ tag, type: 0x07, value });
 
-/** Every attribute of `o`, standard ones first in a fixed order, then kept ones, then custom ones. */
-export function objectAttributes(o: KeyObject): OutAttribute[] {
+/** Lease Time the dev server grants (seconds). */
+export const LEASE_TIME_SECONDS = 3600;
+
+/**
+ * Every attribute of `o`, standard ones first in a fixed order, then kept ones,
+ * then custom ones. `v14`: the attributes KMIP 1.4 added (Sensitive, Always
+ * Sensitive, Extractable, Never Extractable, Random Number Generator) too.
+ */
+export function objectAttributes(o: KeyObject, v14 = true): OutAttribute[] {
   const out: OutAttribute[] = [];
   const counts = new Map<string, number>();
   const push = (tag: number | undefined, vendor: string | undefined, name: string | undefined, value: TtlvItem): void => {
@@ -154,6 +161,23 @@ export function objectAttributes(o: KeyObject): OutAttribute[] {
     std({ tag: Tag.RevocationReason, type: 0x01, value: r });
   }
   std(date(Tag.LastChangeDate, o.lastChangeDate));
+  if (o.digest !== null) {
+    std({
+      tag: Tag.Digest,
+      type: 0x01,
+      value: [en(Tag.HashingAlgorithm, HashingAlgorithm.SHA_256), { tag: Tag.DigestValue, type: 0x08, value: o.digest }, en(Tag.KeyFormatType, KeyFormatType.Raw)],
+    });
+  }
+  std({ tag: Tag.Fresh, type: 0x06, value: o.fresh });
+  std({ tag: Tag.LeaseTime, type: 0x0a, value: LEASE_TIME_SECONDS });
+  std(date(Tag.OriginalCreationDate, o.originalCreationDate));
+  if (v14) {
+    std({ tag: Tag.Sensitive, type: 0x06, value: false });
+    std({ tag: Tag.AlwaysSensitive, type: 0x06, value: false });
+    std({ tag: Tag.Extractable, type: 0x06, value: true });
+    std({ tag: Tag.NeverExtractable, type: 0x06, value: false });
+    if (o.generated) std({ tag: Tag.RandomNumberGenerator, type: 0x01, value: [en(Tag.RNGAlgorithm, RNGAlgorithm.DRBG)] });
+  }
   for (const a of o.other) std(a.value);
   for (const c of o.custom) push(undefined, c.vendor, c.name, c.value);
   return out;

@@ -14,7 +14,7 @@
  * only after its change is on disk. Reads (Encrypt, Decrypt, Get...) never
  * wait for the file.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { safeLog, type Logger } from '../logger';
@@ -62,11 +62,20 @@ export interface KeyObject {
   revocation?: { readonly code: number; readonly message?: string };
   /** Key material; null once destroyed. */
   material: Buffer | null;
+  /** SHA-256 of the key material (Digest attribute), kept after Destroy. */
+  readonly digest: Buffer | null;
+  /** True until the key material is first served (Get). */
+  fresh: boolean;
+  readonly originalCreationDate: number;
+  /** Made by the server (Create), not registered by a client. */
+  readonly generated: boolean;
   custom: CustomAttribute[];
   other: StoredAttribute[];
 }
 
 const FORMAT = 'kmip-kms-dev-server/1';
+
+export const sha256 = (b: Buffer): Buffer => createHash('sha256').update(b).digest();
 const WARNING =
   'kmip-kms development server data file: it holds KEY MATERIAL IN CLEAR (base64). ' +
   'For development and tests only; never use it for real keys.';
@@ -207,6 +216,10 @@ export class KeyStore {
         destroyDate: o.destroyDate,
         revocation: o.revocation,
         material: o.material === null ? null : o.material.toString('base64'),
+        digest: o.digest === null ? null : o.digest.toString('base64'),
+        fresh: o.fresh,
+        originalCreationDate: o.originalCreationDate,
+        generated: o.generated,
         custom: o.custom.map((c) => ({ vendor: c.vendor, name: c.name, ttlv: encode(c.value).toString('base64') })),
         other: o.other.map((a) => ({ tag: a.tag, ttlv: encode(a.value).toString('base64') })),
       });
@@ -275,6 +288,11 @@ function parseDocument(doc: unknown, file: string): KeyObject[] {
     let material: Buffer | null = null;
     if (typeof mat === 'string') material = Buffer.from(mat, 'base64');
     else if (mat !== null) return bad(`${where}.material is neither base64 text nor null`);
+    const dig = raw['digest'];
+    let digest: Buffer | null = null;
+    if (typeof dig === 'string') digest = Buffer.from(dig, 'base64');
+    else if (dig === undefined || dig === null) digest = material === null ? null : sha256(material);
+    else return bad(`${where}.digest is neither base64 text nor null`);
     const rev = raw['revocation'];
     let revocation: KeyObject['revocation'];
     if (isRecord(rev)) {
@@ -293,6 +311,10 @@ function parseDocument(doc: unknown, file: string): KeyObject[] {
       initialDate: num('initialDate'),
       lastChangeDate: num('lastChangeDate'),
       material,
+      digest,
+      fresh: raw['fresh'] !== false,
+      originalCreationDate: optNum('originalCreationDate') ?? num('initialDate'),
+      generated: raw['generated'] !== false,
       custom,
       other,
     };

@@ -204,14 +204,14 @@ describe('raw protocol, version specifics', () => {
     );
   });
 
-  it('Locate answers Located Items from 1.3 on, not under 1.2', T, async () => {
+  it('Locate answers Located Items from 1.3 on when paging (Maximum Items), not under 1.2', T, async () => {
     const name = `li-${crypto.randomUUID()}`;
     for (const [ver, has] of [
       [V12, false],
       [V14, true],
       [V20, true],
     ] as Array<[ProtocolVersion, boolean]>) {
-      const r = await raw.call(ver, [item(ops.create({ name }), ver), item(ops.locate({ name }), ver)]);
+      const r = await raw.call(ver, [item(ops.create({ name }), ver), item(ops.locate({ name, maximumItems: 10 }), ver)]);
       const p = r.msg.items[1]!.payload!;
       assert.equal(p.value.some((c) => c.tag === Tag.LocatedItems), has, `${ver.major}.${ver.minor}`);
     }
