@@ -15,7 +15,7 @@ import { printTtlv } from '../lib/kmip/printer';
 import { toKmipXml } from '../lib/kmip/xml';
 import { silentLogger, type Logger } from '../lib/logger';
 import { probe, type ProbeReport } from '../lib/probe';
-import { DataFileError, startDevServer } from '../lib/server';
+import { DataFileError, DEV_SERVER_DEFAULTS, startDevServer } from '../lib/server';
 import { decode, TtlvError, TtlvFramer } from '../lib/ttlv';
 
 const VERSION: string = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -55,7 +55,7 @@ destroy the key; prints negotiated version, vendor, throughput and latency.
   --pem-dir DIR        folder of kmip-*.pem files (chart form)
   --json               print the report as JSON
 `,
-  'dev-server': `Usage: kmip-kms dev-server [--port N] [--host H] [--certs DIR] [--data FILE] [--coalesce]
+  'dev-server': `Usage: kmip-kms dev-server [--port N] [--host H] [--certs DIR] [--data FILE] [--coalesce] [limits]
 
 A KMIP server for development and tests — NOT an appliance. It generates a
 throwaway CA, server and client certificates (or reuses those in --certs), and
@@ -67,6 +67,14 @@ prints where they are and the exact host configuration to use.
   --data FILE    keep keys in this file (in clear!) instead of in memory
   --coalesce     let answers ready together share one TLS record (client stress
                  tests); default: one answer per TLS record, as appliances do
+
+Limits (an idle, slow or non-reading client cannot hold resources forever):
+  --idle-timeout-ms N     close a connection idle this long (default 300000; 0 = never)
+  --read-timeout-ms N     a request must arrive whole within this long of its first
+                          byte (default 30000; 0 = never)
+  --max-connections N     connections at once; beyond, new ones are closed (default 1000)
+  --max-buffered-bytes N  per connection, unsent answers beyond which it stops reading
+                          until the client reads (default 8388608)
 `,
   probe: `Usage: kmip-kms probe (--config FILE | --pem-dir DIR --config VALUES.json | --env) [--json]
 
@@ -241,9 +249,17 @@ async function cmdDevServer(argv: string[]): Promise<number> {
     certs: { type: 'string' },
     data: { type: 'string' },
     coalesce: { type: 'boolean' },
+    'idle-timeout-ms': { type: 'string' },
+    'read-timeout-ms': { type: 'string' },
+    'max-connections': { type: 'string' },
+    'max-buffered-bytes': { type: 'string' },
   });
   const dev = await startDevServer({
     ...(values['coalesce'] ? { coalesce: true } : {}),
+    idleTimeoutMs: intOpt(values['idle-timeout-ms'], 'idle-timeout-ms', DEV_SERVER_DEFAULTS.idleTimeoutMs, 0),
+    readTimeoutMs: intOpt(values['read-timeout-ms'], 'read-timeout-ms', DEV_SERVER_DEFAULTS.readTimeoutMs, 0),
+    maxConnections: intOpt(values['max-connections'], 'max-connections', DEV_SERVER_DEFAULTS.maxConnections, 1),
+    maxBufferedBytes: intOpt(values['max-buffered-bytes'], 'max-buffered-bytes', DEV_SERVER_DEFAULTS.maxBufferedBytes, 1),
     port: intOpt(values['port'], 'port', 5696, 0, 65535),
     ...(values['host'] ? { host: values['host'] as string } : {}),
     ...(values['certs'] ? { certsDir: values['certs'] as string } : {}),

@@ -36,6 +36,11 @@ export interface StartDevServerOptions {
   readonly behaviour?: DevServerBehaviour;
   /** Answers ready together share one TLS record (default false: one answer per record). */
   readonly coalesce?: boolean;
+  /** Connection limits (see KmipDevServerOptions). */
+  readonly idleTimeoutMs?: number;
+  readonly readTimeoutMs?: number;
+  readonly maxConnections?: number;
+  readonly maxBufferedBytes?: number;
   /** CN of the generated client certificate (default `kmip-dev-client`). */
   readonly clientCn?: string;
 }
@@ -94,6 +99,10 @@ async function startIn(certsDir: string, ownDir: boolean, opts: StartDevServerOp
     ...(opts.protocolVersions !== undefined ? { protocolVersions: opts.protocolVersions } : {}),
     ...(opts.behaviour !== undefined ? { behaviour: opts.behaviour } : {}),
     ...(opts.coalesce !== undefined ? { coalesce: opts.coalesce } : {}),
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
+    ...(opts.maxConnections !== undefined ? { maxConnections: opts.maxConnections } : {}),
+    ...(opts.maxBufferedBytes !== undefined ? { maxBufferedBytes: opts.maxBufferedBytes } : {}),
   });
   const { host, port } = await server.listen();
   const hostConfig: DevHostConfig = {

@@ -109,6 +109,7 @@ interface Header {
   readonly maxResponseSize: number | undefined;
   readonly continuation: number;
   readonly batchCount: number;
+  readonly clientCorrelation: boolean;
 }
 
 function readVersion(item: TtlvItem, where: string): ProtocolVersion {
@@ -236,7 +237,7 @@ export class KmipEngine {
       results.push(r);
     }
     if (ctx.mutated) this.#store.changed();
-    const bytesOut = this.#encode(version, results, header.maxResponseSize);
+    const bytesOut = this.#encode(version, results, header.maxResponseSize, header.clientCorrelation);
     return {
       bytes: bytesOut,
       persist: ctx.mutated,
@@ -266,6 +267,7 @@ export class KmipEngine {
     return {
       version,
       maxResponseSize: optInt(h, Tag.MaximumResponseSize, where),
+      clientCorrelation: first(h, Tag.ClientCorrelationValue) !== undefined,
       continuation: optEnum(h, Tag.BatchErrorContinuationOption, where) ?? BatchErrorContinuationOption.Stop,
       batchCount,
     };
@@ -289,9 +291,11 @@ export class KmipEngine {
     }
   }
 
-  #encode(version: ProtocolVersion, results: readonly ResultItem[], maxResponseSize: number | undefined): Buffer {
+  #encode(version: ProtocolVersion, results: readonly ResultItem[], maxResponseSize: number | undefined, clientCorrelation = false): Buffer {
     // KMIP 1.4 / 2.x: a Server Correlation Value per response, for matching server and client logs.
-    const correlation = compareVersions(version, { major: 1, minor: 4 }) >= 0 ? `${this.#correlationPrefix}-${++this.#correlation}` : undefined;
+    // Under 1.4 only when the client sent a Client Correlation Value (PyKMIP 0.10's client cannot read one in a 1.4 header).
+    const correlation =
+      version.major >= 2 || (compareVersions(version, { major: 1, minor: 4 }) >= 0 && clientCorrelation) ? `${this.#correlationPrefix}-${++this.#correlation}` : undefined;
     const build = (rs: readonly ResultItem[]): Buffer => {
       const children: TtlvItem[] = [
         s(Tag.ResponseHeader, [

@@ -2,7 +2,7 @@
  * KMIP development server (development and tests only, NOT an appliance) and
  * its one-call starter. See server.ts and dev.ts.
  */
-export { KmipDevServer, banner, DEV_SERVER_VERSIONS } from './server';
+export { KmipDevServer, banner, DEV_SERVER_VERSIONS, DEV_SERVER_DEFAULTS } from './server';
 export type { KmipDevServerOptions, DevServerStats, PemInput } from './server';
 export { DEV_SERVER_VENDOR, SUPPORTED_OPERATIONS } from './engine';
 export type { DevServerBehaviour } from './engine';

@@ -12,12 +12,10 @@
  * message that changed stored state waits for the data file, later Encrypts
  * do not). Clients match answers by Unique Batch Item ID.
  *
- * Writes: by default each answer is its own TLS write, hence its own TLS
- * record (appliances answer one response per record, and some clients read
- * exactly one response per record); Node's stream layer would otherwise merge
- * writes queued behind a busy socket into one (writev), so it is switched off
- * on each socket. Option `coalesce` keeps the merging (cork per read burst)
- * for client stress tests.
+ * Connections (./connection.ts): one answer per TLS record unless
+ * `coalesce`; idle timeout, read timeout, connection cap and a per-connection
+ * cap on unsent answers, so that an idle, slow or non-reading client cannot
+ * hold resources forever.
  *
  * A message that does not decode (framing intact) is answered Operation Failed
  * / Invalid Message and the connection is kept; when the framing itself is
@@ -28,7 +26,8 @@ import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { KMIP_VERSIONS_2_0_TO_1_2, type ProtocolVersion } from '../kmip/protocol';
 import { safeLog, stderrLogger, type Logger } from '../logger';
-import { decode, TtlvFramer, DEFAULT_MAX_MESSAGE_BYTES } from '../ttlv';
+import { decode, DEFAULT_MAX_MESSAGE_BYTES } from '../ttlv';
+import { DevConnection, type ConnectionHandler, type ConnectionLimits } from './connection';
 import { ResultReason } from '../kmip/enums';
 import { KmipEngine, type DevServerBehaviour } from './engine';
 import { KeyStore } from './store';
@@ -57,7 +56,22 @@ export interface KmipDevServerOptions {
    * do — some clients read exactly one response per record. For client stress tests.
    */
   readonly coalesce?: boolean;
+  /** Close a connection with nothing received or in progress for this long. Default 300 000 (5 min); 0 = never. */
+  readonly idleTimeoutMs?: number;
+  /** A request message must be complete within this long of its first byte. Default 30 000; 0 = never. */
+  readonly readTimeoutMs?: number;
+  /** Connections at once (TLS handshakes included); beyond, new ones are closed at once. Default 1000. */
+  readonly maxConnections?: number;
+  /** Per connection: answers waiting to be sent beyond which it stops reading and processing until the client reads. Default 8 MiB. */
+  readonly maxBufferedBytes?: number;
 }
+
+export const DEV_SERVER_DEFAULTS = {
+  idleTimeoutMs: 300_000,
+  readTimeoutMs: 30_000,
+  maxConnections: 1000,
+  maxBufferedBytes: 8 * 1024 * 1024,
+} as const;
 
 export const DEV_SERVER_VERSIONS: readonly ProtocolVersion[] = KMIP_VERSIONS_2_0_TO_1_2;
 
@@ -65,6 +79,8 @@ export interface DevServerStats {
   readonly connections: number;
   readonly messages: number;
   readonly objects: number;
+  /** Bytes held for all connections: partial requests, queued requests, answers not yet sent. */
+  readonly bufferedBytes: number;
 }
 
 /** The one-line warning the dev server prints when it starts. */
@@ -73,19 +89,15 @@ export function banner(dataFile?: string): string {
   return `kmip-kms development server — for development and tests only, NOT an appliance: ${where}`;
 }
 
-interface Conn {
-  readonly socket: tls.TLSSocket;
-  readonly owner: string;
-  readonly framer: TtlvFramer;
-}
-
 export class KmipDevServer {
   readonly #opts: KmipDevServerOptions;
   readonly #logger: Logger;
   readonly #store: KeyStore;
   readonly #engine: KmipEngine;
   readonly #maxBytes: number;
-  readonly #conns = new Set<Conn>();
+  readonly #maxConnections: number;
+  readonly #conns = new Set<DevConnection>();
+  readonly #limits: ConnectionLimits;
   #server: tls.Server | null = null;
   #address: { host: string; port: number } | undefined;
   #closing: Promise<void> | null = null;
@@ -99,6 +111,19 @@ export class KmipDevServer {
     this.#opts = options;
     this.#logger = options.logger ?? stderrLogger;
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const positive = (v: number | undefined, name: string, dflt: number, zeroOk: boolean): number => {
+      if (v === undefined) return dflt;
+      if (!Number.isInteger(v) || v < (zeroOk ? 0 : 1)) throw new TypeError(`KmipDevServer ${name} must be an integer ${zeroOk ? '>= 0' : '>= 1'}`);
+      return v;
+    };
+    this.#limits = {
+      idleTimeoutMs: positive(options.idleTimeoutMs, 'idleTimeoutMs', DEV_SERVER_DEFAULTS.idleTimeoutMs, true),
+      readTimeoutMs: positive(options.readTimeoutMs, 'readTimeoutMs', DEV_SERVER_DEFAULTS.readTimeoutMs, true),
+      maxBufferedBytes: positive(options.maxBufferedBytes, 'maxBufferedBytes', DEV_SERVER_DEFAULTS.maxBufferedBytes, false),
+      maxMessageBytes: this.#maxBytes,
+      coalesce: options.coalesce === true,
+    };
+    this.#maxConnections = positive(options.maxConnections, 'maxConnections', DEV_SERVER_DEFAULTS.maxConnections, false);
     const versions = options.protocolVersions ?? DEV_SERVER_VERSIONS;
     if (versions.length === 0) throw new TypeError('KmipDevServer protocolVersions is empty');
     this.#store = new KeyStore(options.dataFile, this.#logger);
@@ -119,7 +144,9 @@ export class KmipDevServer {
   }
 
   get stats(): DevServerStats {
-    return { connections: this.#conns.size, messages: this.#messages, objects: this.#store.objects.size };
+    let bufferedBytes = 0;
+    for (const c of this.#conns) bufferedBytes += c.bufferedBytes;
+    return { connections: this.#conns.size, messages: this.#messages, objects: this.#store.objects.size, bufferedBytes };
   }
 
   banner(): string {
@@ -140,6 +167,7 @@ export class KmipDevServer {
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
     });
+    server.maxConnections = this.#maxConnections;
     server.on('secureConnection', (socket) => this.#onConnection(socket));
     server.on('tlsClientError', (err, socket) => {
       safeLog(this.#logger, 'debug', 'kmip dev server: TLS handshake refused', { error: err.message, remote: socket.remoteAddress });
@@ -181,44 +209,32 @@ export class KmipDevServer {
       socket.destroy();
       return;
     }
-    const conn: Conn = { socket, owner: ownerOf(socket), framer: new TtlvFramer({ maxMessageBytes: this.#maxBytes }) };
+    const conn = new DevConnection(socket, ownerOf(socket), this.#limits, this.#handler, this.#logger);
     this.#conns.add(conn);
     this.#connections++;
-    socket.setNoDelay(true);
-    // One answer per TLS record: without _writev, answers queued behind a busy
-    // socket are written one by one (one SSL_write each) instead of merged.
-    if (this.#opts.coalesce !== true) (socket as unknown as { _writev: null })._writev = null;
     safeLog(this.#logger, 'debug', 'kmip dev server: client connected', { owner: conn.owner, remote: socket.remoteAddress });
-    socket.on('data', (chunk: Buffer) => this.#onData(conn, chunk));
-    socket.on('drain', () => socket.resume());
     socket.on('error', (err) => safeLog(this.#logger, 'debug', 'kmip dev server: connection error', { owner: conn.owner, error: err.message }));
     socket.on('close', () => this.#conns.delete(conn));
   }
 
-  #onData(conn: Conn, chunk: Buffer): void {
-    const socket = conn.socket;
-    const coalesce = this.#opts.coalesce === true;
-    if (coalesce) socket.cork();
-    try {
-      conn.framer.push(chunk, (msg) => this.#onMessage(conn, msg));
-    } catch (err) {
+  readonly #handler: ConnectionHandler = {
+    message: (conn, bytes) => this.#onMessage(conn, bytes),
+    framingLost: (conn, err) => {
       // Framing lost: say so if we can, then hang up.
-      safeLog(this.#logger, 'warn', 'kmip dev server: unreadable message stream; closing the connection', { owner: conn.owner, error: (err as Error).message });
-      this.#send(conn, this.#engine.invalidMessage(`unreadable message stream: ${(err as Error).message}`));
-      socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    } finally {
-      if (coalesce) socket.uncork();
-    }
-  }
+      safeLog(this.#logger, 'warn', 'kmip dev server: unreadable message stream; closing the connection', { owner: conn.owner, error: err.message });
+      conn.send(this.#engine.invalidMessage(`unreadable message stream: ${err.message}`));
+      conn.socket.end();
+      setTimeout(() => conn.socket.destroy(), 1000).unref();
+    },
+  };
 
-  #onMessage(conn: Conn, bytes: Buffer): void {
+  #onMessage(conn: DevConnection, bytes: Buffer): void {
     this.#messages++;
     let tree;
     try {
       tree = decode(bytes, { maxMessageBytes: this.#maxBytes });
     } catch (err) {
-      this.#send(conn, this.#engine.invalidMessage(`undecodable message: ${(err as Error).message}`));
+      conn.send(this.#engine.invalidMessage(`undecodable message: ${(err as Error).message}`));
       return;
     }
     let r;
@@ -227,24 +243,24 @@ export class KmipDevServer {
     } catch (err) {
       // The engine answers every failure itself; this is a bug, not the client's fault.
       safeLog(this.#logger, 'error', 'kmip dev server: internal error', { error: (err as Error)?.stack ?? String(err) });
-      this.#send(conn, this.#engine.invalidMessage(`internal error of the kmip-kms dev server: ${(err as Error)?.message ?? String(err)}`));
+      conn.send(this.#engine.invalidMessage(`internal error of the kmip-kms dev server: ${(err as Error)?.message ?? String(err)}`));
       return;
     }
     if (!r.persist) {
-      this.#send(conn, r.bytes);
+      conn.send(r.bytes);
       return;
     }
+    conn.begin();
     this.#store.flush().then(
-      () => this.#send(conn, r.bytes),
-      (err: unknown) =>
-        this.#send(conn, r.failAll(ResultReason.GeneralFailure, `the kmip-kms dev server could not write its data file: ${(err as Error).message}`)),
+      () => {
+        conn.done();
+        conn.send(r.bytes);
+      },
+      (err: unknown) => {
+        conn.done();
+        conn.send(r.failAll(ResultReason.GeneralFailure, `the kmip-kms dev server could not write its data file: ${(err as Error).message}`));
+      },
     );
-  }
-
-  #send(conn: Conn, bytes: Buffer): void {
-    const socket = conn.socket;
-    if (socket.destroyed || !socket.writable) return;
-    if (!socket.write(bytes)) socket.pause();
   }
 }
 

@@ -174,9 +174,15 @@ export class KeyStore {
     if (version > this.#written) this.#written = version;
   }
 
-  /** Reads the data file when it exists; a missing file is an empty store. */
+  /**
+   * Reads the data file when it exists; a missing file is an empty store.
+   * First removes temporary files left by a crashed writer (they hold key
+   * material in clear), and makes a data file readable by others mode 0600.
+   */
   async load(): Promise<void> {
     if (this.file === undefined) return;
+    await this.#removeStaleTemporaries();
+    await this.#tightenMode();
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');
@@ -193,6 +199,43 @@ export class KeyStore {
     const objects = parseDocument(doc, this.file);
     this.objects.clear();
     for (const o of objects) this.objects.set(o.uid, o);
+  }
+
+  /** `.<name>.<pid>.<seq>.<hex>.tmp` files of this data file whose writer process is gone. */
+  async #removeStaleTemporaries(): Promise<void> {
+    const file = this.file!;
+    const dir = path.dirname(file);
+    const base = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const pattern = new RegExp(`^\\.${base}\\.(\\d+)\\.\\d+\\.[0-9a-f]+\\.tmp$`);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      return; // no folder yet: nothing left over
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (m === null || processAlive(Number(m[1]))) continue;
+      try {
+        await fsp.rm(path.join(dir, name), { force: true });
+        safeLog(this.#logger, 'warn', 'kmip dev server: removed a temporary data file left by a crashed writer', { file: path.join(dir, name) });
+      } catch (err) {
+        throw new DataFileError(`cannot remove the stale temporary file ${path.join(dir, name)} (it holds key material in clear): ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** A data file readable or writable by group or others is set to 0600 (it holds key material in clear). */
+  async #tightenMode(): Promise<void> {
+    let mode: number;
+    try {
+      mode = (await fsp.stat(this.file!)).mode & 0o777;
+    } catch {
+      return;
+    }
+    if ((mode & 0o077) === 0) return;
+    await fsp.chmod(this.file!, 0o600);
+    safeLog(this.#logger, 'warn', 'kmip dev server: the data file was readable by others; set to mode 0600', { file: this.file, mode: mode.toString(8) });
   }
 
   #serialize(): unknown {
@@ -225,6 +268,17 @@ export class KeyStore {
       });
     }
     return { format: FORMAT, warning: WARNING, objects };
+  }
+}
+
+/** True when a process with this pid exists (ours included). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
