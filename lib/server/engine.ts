@@ -20,7 +20,8 @@
  *   Failed / Feature Not Supported, nothing done).
  * - Objects are owned by the client certificate CN that created them; other
  *   clients get Item Not Found, as for an unknown id.
- * - KMIP 1.4 and 2.x response headers carry a Server Correlation Value.
+ * - KMIP 1.4+ response headers carry a Server Correlation Value when the
+ *   request carried a Client Correlation Value.
  * The operations live by family: ops-lifecycle (Create, Register, Activate,
  * Revoke, Destroy), ops-attributes (Get Attributes, Get Attribute List,
  * Add/Modify/Delete/Set Attribute, Locate), ops-object (Get, Check),
@@ -293,9 +294,9 @@ export class KmipEngine {
 
   #encode(version: ProtocolVersion, results: readonly ResultItem[], maxResponseSize: number | undefined, clientCorrelation = false): Buffer {
     // KMIP 1.4 / 2.x: a Server Correlation Value per response, for matching server and client logs.
-    // Under 1.4 only when the client sent a Client Correlation Value (PyKMIP 0.10's client cannot read one in a 1.4 header).
+    // KMIP 1.4+: answered when the client sent a Client Correlation Value (PyKMIP 0.10's client cannot read one it did not ask for).
     const correlation =
-      version.major >= 2 || (compareVersions(version, { major: 1, minor: 4 }) >= 0 && clientCorrelation) ? `${this.#correlationPrefix}-${++this.#correlation}` : undefined;
+      compareVersions(version, { major: 1, minor: 4 }) >= 0 && clientCorrelation ? `${this.#correlationPrefix}-${++this.#correlation}` : undefined;
     const build = (rs: readonly ResultItem[]): Buffer => {
       const children: TtlvItem[] = [
         s(Tag.ResponseHeader, [

@@ -166,7 +166,7 @@ function slots(o: KeyObject, a: InAttribute): Slot[] {
     }));
 }
 
-function checkDate(o: KeyObject, a: InAttribute, ctx: Ctx): void {
+function checkDate(o: KeyObject, a: InAttribute): void {
   if (a.kind !== 'standard') return;
   if (a.tag === Tag.ActivationDate && o.state !== State.PreActive) {
     throw fault(ResultReason.PermissionDenied, `the Activation Date of a ${stateLabel(o.state)} object cannot be set or changed`);
@@ -174,12 +174,11 @@ function checkDate(o: KeyObject, a: InAttribute, ctx: Ctx): void {
   if (a.tag === Tag.DeactivationDate && o.state !== State.PreActive && o.state !== State.Active) {
     throw fault(ResultReason.PermissionDenied, `the Deactivation Date of a ${stateLabel(o.state)} object cannot be set or changed`);
   }
-  void ctx;
 }
 
 function addTo(o: KeyObject, a: InAttribute, ctx: Ctx): number {
   checkWritable(a, ctx);
-  checkDate(o, a, ctx);
+  checkDate(o, a);
   const existing = slots(o, a);
   const multi = a.kind === 'custom' || MULTI.has(a.tag);
   if (!multi && existing.length > 0) throw fault(ResultReason.IllegalOperation, `the object already has a ${label(a)}; use Modify Attribute`);
@@ -226,7 +225,7 @@ export function modifyAttribute(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[
     current = oneAttribute2x(p, Tag.CurrentAttribute, where);
   } else ({ a, index } = oneAttribute1x(p, where));
   checkWritable(a, ctx);
-  checkDate(o, a, ctx);
+  checkDate(o, a);
   const list = slots(o, a);
   const slot = current !== undefined ? list.find((x) => sameItem(x.value, current!.value)) : list[index];
   if (slot === undefined) throw fault(ResultReason.ItemNotFound, `the object has no ${label(a)}${index > 0 ? ` with index ${index}` : ''} to modify`);
@@ -243,7 +242,7 @@ export function setAttribute(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   const a = oneAttribute2x(p, Tag.NewAttribute, where);
   if (a === undefined) throw fault(ResultReason.MissingData, 'Set Attribute has no New Attribute');
   checkWritable(a, ctx);
-  checkDate(o, a, ctx);
+  checkDate(o, a);
   if (a.kind === 'standard' && MULTI.has(a.tag)) throw fault(ResultReason.MultiValuedAttribute, `${label(a)} may have several values: use Add Attribute`);
   const list = slots(o, a);
   if (list[0] !== undefined) list[0].set(a.value);
@@ -258,10 +257,9 @@ export function deleteAttribute(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[
   const o = owned(env, uid, ctx);
   let a: InAttribute;
   let index = optInt(p, Tag.AttributeIndex, where) ?? 0;
-  let current: InAttribute | undefined;
   const name = optText(p, Tag.AttributeName, where);
   const ref = first(p, Tag.AttributeReference);
-  current = oneAttribute2x(p, Tag.CurrentAttribute, where);
+  const current = oneAttribute2x(p, Tag.CurrentAttribute, where);
   if (current !== undefined) a = current;
   else if (name !== undefined) {
     const tag = /^[xy]-./.test(name) ? undefined : attributeTag(name);

@@ -144,7 +144,9 @@ export function cipher(env: Env, p: StructureItem, ctx: Ctx, decrypt: boolean): 
       if (!decrypt && cp.randomIv === true && req !== undefined && optBool(req, Tag.RandomIV, where) === true) {
         throw fault(ResultReason.InvalidField, 'Random IV is True but an IV/Counter/Nonce was given');
       }
-      if (gcm ? given.length < 1 : given.length !== block) throw fault(ResultReason.InvalidField, `the IV/Counter/Nonce is ${given.length} bytes; ${algorithm} needs ${block}`);
+      if (gcm ? given.length < 1 : given.length !== block) {
+        throw fault(ResultReason.InvalidField, `the IV/Counter/Nonce is ${given.length} bytes; ${algorithm} needs ${gcm ? 'at least 1 (12 recommended)' : block}`);
+      }
       iv = given;
     } else if (decrypt) {
       throw fault(ctx.v2 ? ResultReason.MissingInitializationVector : ResultReason.InvalidMessage, `Decrypt in ${gcm ? 'GCM' : 'CBC'} mode needs the IV/Counter/Nonce`);

@@ -110,7 +110,7 @@ function checkKey(algorithm: number | undefined, length: number | undefined, wha
   if (length === undefined) throw fault(ResultReason.MissingData, `${what} needs a Cryptographic Length`);
   const n = lengths.get(length);
   if (n === undefined) {
-    throw fault(ResultReason.InvalidField, `Cryptographic Length ${length} is not a ${enumLabel(Tag.CryptographicAlgorithm, algorithm)} key length (${[...lengths.keys()].join(', ')})`);
+    throw fault(ResultReason.InvalidField, `Cryptographic Length ${length} is not a ${enumLabel(Tag.CryptographicAlgorithm, algorithm)} key length (${[...lengths.keys()].join(', ').replace(/, (\d+)$/, ' or $1')})`);
   }
   return n;
 }

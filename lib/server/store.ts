@@ -177,12 +177,12 @@ export class KeyStore {
   /**
    * Reads the data file when it exists; a missing file is an empty store.
    * First removes temporary files left by a crashed writer (they hold key
-   * material in clear), and makes a data file readable by others mode 0600.
+   * material in clear), and makes a usable data file readable by others mode
+   * 0600 (a broken one is left alone).
    */
   async load(): Promise<void> {
     if (this.file === undefined) return;
     await this.#removeStaleTemporaries();
-    await this.#tightenMode();
     let text: string;
     try {
       text = await fsp.readFile(this.file, 'utf8');
@@ -197,6 +197,7 @@ export class KeyStore {
       throw new DataFileError(`the dev server data file ${this.file} is not JSON (${(err as Error).message}); move it away to start afresh`);
     }
     const objects = parseDocument(doc, this.file);
+    await this.#tightenMode();
     this.objects.clear();
     for (const o of objects) this.objects.set(o.uid, o);
   }
