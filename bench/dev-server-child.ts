@@ -1,6 +1,7 @@
 /**
  * The dev server in its own process, for bench/dev-server.ts. Prints
- * `PORT <n>` when listening. Args: caPath certPath keyPath [--coalesce]
+ * `PORT <n>` when listening, and `CPU <µs>` (user + system so far) for each
+ * line read on stdin. Args: caPath certPath keyPath [--coalesce]
  */
 import * as fs from 'node:fs';
 import { silentLogger } from '../lib/logger';
@@ -15,4 +16,8 @@ const server = new KmipDevServer({
 void server.listen().then(({ port }) => process.stdout.write(`PORT ${port}\n`));
 const stop = (): void => void server.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
+process.stdin.on('data', () => {
+  const u = process.cpuUsage();
+  process.stdout.write(`CPU ${u.user + u.system}\n`);
+});
 process.on('SIGINT', stop);

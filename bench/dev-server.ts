@@ -32,7 +32,7 @@ async function startChild(pki: TestPki): Promise<{ port: number; child: ChildPro
   const nodeArgs = flag('--cpu-prof') ? ['--cpu-prof'] : [];
   const args = [...nodeArgs, path.join(__dirname, 'dev-server-child.js'), pki.caPath, pki.serverCertPath, pki.serverKeyPath];
   if (flag('--coalesce')) args.push('--coalesce');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -43,6 +43,23 @@ async function startChild(pki: TestPki): Promise<{ port: number; child: ChildPro
     child.once('exit', (code) => reject(new Error(`dev server exited with ${String(code)}`)));
   });
   return { port, child };
+}
+
+/** The server process's CPU time so far (µs). */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      const m = /CPU (\d+)/.exec(buf);
+      if (m) {
+        child.stdout!.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stdin!.write('cpu\n');
+  });
 }
 
 async function run(c: KmipClient, uid: string, total: number): Promise<{ perSec: number }> {
@@ -80,7 +97,16 @@ async function main(): Promise<void> {
       await run(c, uid, 20_000); // warm-up
       const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
       const figures: number[] = [];
-      for (let i = 0; i < RUNS; i++) figures.push((await run(c, uid, REQUESTS)).perSec);
+      const cpuPerReq: number[] = [];
+      const clientCpu: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const cpu0 = await serverCpu(srv.child);
+        const own0 = process.cpuUsage();
+        figures.push((await run(c, uid, REQUESTS)).perSec);
+        const own = process.cpuUsage(own0);
+        clientCpu.push((own.user + own.system) / REQUESTS);
+        cpuPerReq.push(((await serverCpu(srv.child)) - cpu0) / REQUESTS);
+      }
       await c.close();
       figures.sort((a, b) => a - b);
       console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average before: ${load}, after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
@@ -88,6 +114,11 @@ async function main(): Promise<void> {
         `dev server (own process, ${flag('--coalesce') ? 'coalesced records' : 'one answer per TLS record'}), 1 client, ${IN_FLIGHT} in flight, ${REQUESTS} Encrypts x ${RUNS} runs:`,
       );
       console.log(`  Encrypt/s: median ${figures[Math.floor(figures.length / 2)]!.toFixed(0)} (runs: ${figures.map((f) => f.toFixed(0)).join(', ')})`);
+      cpuPerReq.sort((a, b) => a - b);
+      const med = cpuPerReq[Math.floor(cpuPerReq.length / 2)]!;
+      console.log(`  server CPU per Encrypt: median ${med.toFixed(1)} µs (runs: ${cpuPerReq.map((f) => f.toFixed(1)).join(', ')}); one core's ceiling: ${(1e6 / med).toFixed(0)} Encrypt/s`);
+      clientCpu.sort((a, b) => a - b);
+      console.log(`  client CPU per Encrypt: median ${clientCpu[Math.floor(clientCpu.length / 2)]!.toFixed(1)} µs`);
     } finally {
       srv.child.kill('SIGTERM');
       await new Promise((r) => srv.child.once('exit', r));
