@@ -7,7 +7,7 @@
  * {Vendor Identification `x`, Attribute Name `name`}, and back; a 2.x vendor
  * attribute of another vendor V reads under 1.x as `x-V:name`.
  */
-import { HashingAlgorithm, KeyFormatType, RNGAlgorithm, ResultReason } from '../kmip/enums';
+import { HashingAlgorithm, KeyFormatType, ObjectType, RNGAlgorithm, ResultReason } from '../kmip/enums';
 import { attributeTag } from '../kmip/operations';
 import { spacedName } from '../kmip/protocol';
 import { Tag, tagName } from '../kmip/tags';
@@ -142,8 +142,10 @@ export function objectAttributes(o: KeyObject, v14 = true): OutAttribute[] {
   const std = (value: TtlvItem): void => push(value.tag, undefined, undefined, value);
   std(txt(Tag.UniqueIdentifier, o.uid));
   std(en(Tag.ObjectType, o.objectType));
-  std(en(Tag.CryptographicAlgorithm, o.algorithm));
-  std(int(Tag.CryptographicLength, o.length));
+  if (o.objectType !== ObjectType.SecretData) {
+    std(en(Tag.CryptographicAlgorithm, o.algorithm));
+    std(int(Tag.CryptographicLength, o.length));
+  }
   std(int(Tag.CryptographicUsageMask, o.usageMask));
   for (const n of o.names) {
     std({ tag: Tag.Name, type: 0x01, value: [txt(Tag.NameValue, n.value), en(Tag.NameType, n.type)] });
@@ -165,7 +167,11 @@ export function objectAttributes(o: KeyObject, v14 = true): OutAttribute[] {
     std({
       tag: Tag.Digest,
       type: 0x01,
-      value: [en(Tag.HashingAlgorithm, HashingAlgorithm.SHA_256), { tag: Tag.DigestValue, type: 0x08, value: o.digest }, en(Tag.KeyFormatType, KeyFormatType.Raw)],
+      value: [
+        en(Tag.HashingAlgorithm, HashingAlgorithm.SHA_256),
+        { tag: Tag.DigestValue, type: 0x08, value: o.digest },
+        en(Tag.KeyFormatType, o.digestFormat ?? (o.objectType === ObjectType.SecretData ? KeyFormatType.Opaque : KeyFormatType.Raw)),
+      ],
     });
   }
   std({ tag: Tag.Fresh, type: 0x06, value: o.fresh });

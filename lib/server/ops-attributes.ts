@@ -31,7 +31,7 @@ import {
   type OutAttribute,
 } from './attributes';
 import { en, fault, int, owned, produced, refreshState, s, stateLabel, txt, uidOf, type Ctx, type Env } from './context';
-import { readName, SERVER_SET } from './ops-lifecycle';
+import { readName, SERVER_SET, withUsageCount } from './ops-lifecycle';
 import { dateSeconds, first, optEnum, optInt, optText, typed } from './read';
 import type { KeyObject } from './store';
 
@@ -176,7 +176,8 @@ function checkDate(o: KeyObject, a: InAttribute): void {
   }
 }
 
-function addTo(o: KeyObject, a: InAttribute, ctx: Ctx): number {
+/** Adds `a`; answers its index and the value as kept (Usage Limits get their Count). */
+function addTo(o: KeyObject, a: InAttribute, ctx: Ctx): { index: number; value: TtlvItem } {
   checkWritable(a, ctx);
   checkDate(o, a);
   const existing = slots(o, a);
@@ -186,8 +187,12 @@ function addTo(o: KeyObject, a: InAttribute, ctx: Ctx): number {
   else if (a.tag === Tag.Name) o.names.push(readName(a.value, 'Add Attribute'));
   else if (a.tag === Tag.ActivationDate) o.activationDate = dateSeconds(a.value, 'Add Attribute');
   else if (a.tag === Tag.DeactivationDate) o.deactivationDate = dateSeconds(a.value, 'Add Attribute');
-  else o.other.push({ tag: a.tag, value: a.value });
-  return existing.length;
+  else {
+    const kept = withUsageCount({ tag: a.tag, value: a.value });
+    o.other.push(kept);
+    return { index: existing.length, value: kept.value };
+  }
+  return { index: existing.length, value: a.value };
 }
 
 function touched(o: KeyObject, ctx: Ctx): void {
@@ -207,9 +212,9 @@ export function addAttribute(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   const uid = uidOf(p, ctx, where);
   const o = owned(env, uid, ctx);
   const a = oneAttribute2x(p, Tag.NewAttribute, where) ?? oneAttribute1x(p, where).a;
-  const index = addTo(o, a, ctx);
+  const { index, value } = addTo(o, a, ctx);
   touched(o, ctx);
-  return answer(ctx, uid, a, a.value, index);
+  return answer(ctx, uid, a, value, index);
 }
 
 export function modifyAttribute(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {

@@ -17,7 +17,7 @@
  * counted down (CS-BC-M-7). Denials are Permission Denied.
  */
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
-import { BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, PaddingMethod, ResultReason, State, UsageLimitsUnit } from '../kmip/enums';
+import { BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, ObjectType, PaddingMethod, ResultReason, State, UsageLimitsUnit } from '../kmip/enums';
 import { Tag } from '../kmip/tags';
 import type { StructureItem, TtlvItem } from '../ttlv';
 import { bytes, enumLabel, fault, int, long, owned, s, stateLabel, txt, uidOf, type Ctx, type Env } from './context';
@@ -51,8 +51,11 @@ function consumeUsage(o: KeyObject, amount: number, ctx: Ctx, where: string): vo
   const left = asNumber(countItem) ?? total;
   const use = unit === UsageLimitsUnit.Byte ? amount : 1;
   if (use > left) throw fault(ResultReason.PermissionDenied, `${where}: the key's Usage Limits are exhausted (${left} ${unit === UsageLimitsUnit.Byte ? 'bytes' : 'uses'} left)`);
-  const rest = ul.value.filter((c) => c.tag !== Tag.UsageLimitsCount);
-  o.other[i] = { tag: Tag.UsageLimits, value: s(Tag.UsageLimits, [...rest, long(Tag.UsageLimitsCount, BigInt(left - use))]) };
+  const count = long(Tag.UsageLimitsCount, BigInt(left - use));
+  const fields = ul.value.filter((c) => c.tag !== Tag.UsageLimitsCount);
+  const at = fields.findIndex((c) => c.tag === Tag.UsageLimitsTotal) + 1;
+  fields.splice(at, 0, count);
+  o.other[i] = { tag: Tag.UsageLimits, value: s(Tag.UsageLimits, fields) };
   ctx.mutated = true;
 }
 
@@ -65,14 +68,11 @@ interface Params {
 }
 
 function readParams(req: StructureItem | undefined, stored: StructureItem | undefined, where: string): Params {
-  const pick = <T>(f: (cp: StructureItem) => T | undefined): T | undefined => (req !== undefined ? f(req) : undefined) ?? (stored !== undefined ? f(stored) : undefined);
-  return {
-    mode: pick((cp) => optEnum(cp, Tag.BlockCipherMode, where)),
-    padding: pick((cp) => optEnum(cp, Tag.PaddingMethod, where)) ?? PaddingMethod.None,
-    algorithm: pick((cp) => optEnum(cp, Tag.CryptographicAlgorithm, where)),
-    randomIv: pick((cp) => optBool(cp, Tag.RandomIV, where)),
-    tagLength: pick((cp) => optInt(cp, Tag.TagLength, where)),
-  };
+  // Field by field: the request's, else the key's own.
+  const en = (tag: number): number | undefined => (req !== undefined ? optEnum(req, tag, where) : undefined) ?? (stored !== undefined ? optEnum(stored, tag, where) : undefined);
+  const randomIv = (req !== undefined ? optBool(req, Tag.RandomIV, where) : undefined) ?? (stored !== undefined ? optBool(stored, Tag.RandomIV, where) : undefined);
+  const tagLength = (req !== undefined ? optInt(req, Tag.TagLength, where) : undefined) ?? (stored !== undefined ? optInt(stored, Tag.TagLength, where) : undefined);
+  return { mode: en(Tag.BlockCipherMode), padding: en(Tag.PaddingMethod) ?? PaddingMethod.None, algorithm: en(Tag.CryptographicAlgorithm), randomIv, tagLength };
 }
 
 function cipherName(o: KeyObject, mode: number): string | undefined {
@@ -96,6 +96,9 @@ export function cipher(env: Env, p: StructureItem, ctx: Ctx, decrypt: boolean): 
     (decrypt && env.behaviour.decryptWhenDeactivated === true && (o.state === State.Deactivated || o.state === State.Compromised));
   if (!usable || o.material === null) {
     throw fault(ResultReason.PermissionDenied, `key ${uid} is ${stateLabel(o.state)}: it must be Active to be used for ${decrypt ? 'decryption' : 'encryption'}`);
+  }
+  if (o.objectType !== ObjectType.SymmetricKey) {
+    throw fault(ResultReason.IllegalOperation, `object ${uid} is ${enumLabel(Tag.ObjectType, o.objectType)}, not a Symmetric Key: it cannot ${decrypt ? 'decrypt' : 'encrypt'}`);
   }
   const bit = decrypt ? CryptographicUsageMask.Decrypt : CryptographicUsageMask.Encrypt;
   if ((o.usageMask & bit) === 0) {

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { CryptographicAlgorithm, KeyFormatType, NameType, ObjectType, Operation, ResultReason, RevocationReasonCode, State } from '../kmip/enums';
 import { Tag } from '../kmip/tags';
 import { safeLog } from '../logger';
-import type { StructureItem, TtlvItem } from '../ttlv';
+import { encode, type StructureItem, type TtlvItem } from '../ttlv';
 import { attributeName1x, readRequestAttributes, retag } from './attributes';
 import { destroyedFault, en, enumLabel, fault, owned, produced, refreshState, stateLabel, txt, uidOf, type Ctx, type Env } from './context';
 import { dateSeconds, first, optDate, optEnum, optInt, optStruct, optText, required, typed } from './read';
@@ -115,7 +115,18 @@ function checkKey(algorithm: number | undefined, length: number | undefined, wha
   return n;
 }
 
-function newObject(env: Env, ctx: Ctx, objectType: number, t: Template, material: Buffer, generated: boolean, algorithm: number, length: number): KeyObject {
+function newObject(
+  env: Env,
+  ctx: Ctx,
+  objectType: number,
+  t: Template,
+  material: Buffer,
+  generated: boolean,
+  algorithm: number,
+  length: number,
+  secretDataType?: number,
+  digest?: { readonly digest: Buffer; readonly digestFormat: number },
+): KeyObject {
   if (t.usageMask === undefined) throw fault(ResultReason.MissingData, 'a Cryptographic Usage Mask attribute is required');
   if (t.usageMask < 0) throw fault(ResultReason.InvalidField, 'the Cryptographic Usage Mask is negative');
   const now = ctx.now;
@@ -131,12 +142,14 @@ function newObject(env: Env, ctx: Ctx, objectType: number, t: Template, material
     initialDate: now,
     lastChangeDate: now,
     material,
-    digest: sha256(material),
+    digest: digest?.digest ?? sha256(material),
+    ...(digest !== undefined ? { digestFormat: digest.digestFormat } : {}),
     fresh: true,
     originalCreationDate: now,
     generated,
     custom: t.custom,
-    other: t.other,
+    other: t.other.map(withUsageCount),
+    ...(secretDataType !== undefined ? { secretDataType } : {}),
   };
   if (t.activationDate !== undefined) obj.activationDate = t.activationDate;
   if (t.deactivationDate !== undefined) obj.deactivationDate = t.deactivationDate;
@@ -144,6 +157,16 @@ function newObject(env: Env, ctx: Ctx, objectType: number, t: Template, material
   env.store.add(obj);
   ctx.mutated = true;
   return obj;
+}
+
+/** Usage Limits as the server keeps them: Total, Count (the uses left; Total when not given), Unit. */
+export function withUsageCount(a: StoredAttribute): StoredAttribute {
+  if (a.tag !== Tag.UsageLimits || a.value.type !== 0x01 || first(a.value, Tag.UsageLimitsCount) !== undefined) return a;
+  const total = first(a.value, Tag.UsageLimitsTotal);
+  if (total === undefined) return a;
+  const rest = a.value.value.filter((c) => c.tag !== Tag.UsageLimitsTotal);
+  const count: TtlvItem = { ...total, tag: Tag.UsageLimitsCount } as TtlvItem;
+  return { tag: a.tag, value: { tag: Tag.UsageLimits, type: 0x01, value: [total, count, ...rest] } };
 }
 
 export function create(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
@@ -164,8 +187,9 @@ export function create(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
 export function register(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   const where = 'Register';
   const objectType = required(optEnum(p, Tag.ObjectType, where), Tag.ObjectType, where);
+  if (objectType === ObjectType.SecretData) return registerSecretData(env, p, ctx);
   if (objectType !== ObjectType.SymmetricKey) {
-    throw fault(ResultReason.InvalidField, `Register of a ${enumLabel(Tag.ObjectType, objectType)} is not supported: the kmip-kms dev server registers Symmetric Keys only`);
+    throw fault(ResultReason.InvalidField, `Register of a ${enumLabel(Tag.ObjectType, objectType)} is not supported: the kmip-kms dev server registers Symmetric Keys and Secret Data only`);
   }
   const key = optStruct(p, Tag.SymmetricKey, where);
   if (key === undefined) throw fault(ResultReason.InvalidField, 'Register of a Symmetric Key needs a Symmetric Key object');
@@ -189,9 +213,33 @@ export function register(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   const length = optInt(block, Tag.CryptographicLength, where) ?? t.length ?? material.length * 8;
   const n = checkKey(algorithm, length, where);
   if (material.length !== n) throw fault(ResultReason.InvalidField, `the key material is ${material.length} bytes; a ${length}-bit key has ${n}`);
-  const obj = newObject(env, ctx, objectType, t, Buffer.from(material), false, algorithm!, length);
+  // The Digest is of the key material in the format it was registered in: Raw bytes, or the TTLV of a Transparent Symmetric Key's Key Material.
+  const digest = format === KeyFormatType.TransparentSymmetricKey ? { digest: sha256(encode(km!)), digestFormat: format } : undefined;
+  const obj = newObject(env, ctx, objectType, t, Buffer.from(material), false, algorithm!, length, undefined, digest);
   produced(ctx, Operation.Register, obj.uid);
   safeLog(env.logger, 'info', 'kmip dev server: registered a key', { uid: obj.uid, owner: ctx.owner, state: stateLabel(obj.state) });
+  return [txt(Tag.UniqueIdentifier, obj.uid)];
+}
+
+/** Register of Secret Data {Secret Data Type, Key Block {Opaque, Key Value {Key Material}}}. */
+function registerSecretData(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
+  const where = 'Register';
+  const sd = optStruct(p, Tag.SecretData, where);
+  if (sd === undefined) throw fault(ResultReason.InvalidField, 'Register of Secret Data needs a Secret Data object');
+  const secretDataType = required(optEnum(sd, Tag.SecretDataType, where), Tag.SecretDataType, 'the Secret Data');
+  const block = optStruct(sd, Tag.KeyBlock, where);
+  if (block === undefined) throw fault(ResultReason.InvalidField, 'the Secret Data has no Key Block');
+  if (first(block, Tag.KeyWrappingData) !== undefined) throw fault(ResultReason.FeatureNotSupported, 'wrapped objects (Key Wrapping Data) are not supported by the kmip-kms dev server');
+  const format = required(optEnum(block, Tag.KeyFormatType, where), Tag.KeyFormatType, 'the Key Block');
+  if (format !== KeyFormatType.Opaque) throw fault(ResultReason.KeyFormatTypeNotSupported, `Key Format Type ${enumLabel(Tag.KeyFormatType, format)} is not supported for Secret Data (Opaque)`);
+  const value = optStruct(block, Tag.KeyValue, where);
+  const km = value === undefined ? undefined : first(value, Tag.KeyMaterial);
+  if (km === undefined) throw fault(ResultReason.InvalidField, 'the Key Block has no Key Material');
+  const material = Buffer.from(typed(km, 0x08, where).value);
+  const t = readTemplate(p, where, ObjectType.SecretData);
+  const obj = newObject(env, ctx, ObjectType.SecretData, t, material, false, 0, material.length * 8, secretDataType);
+  produced(ctx, Operation.Register, obj.uid);
+  safeLog(env.logger, 'info', 'kmip dev server: registered secret data', { uid: obj.uid, owner: ctx.owner, state: stateLabel(obj.state) });
   return [txt(Tag.UniqueIdentifier, obj.uid)];
 }
 

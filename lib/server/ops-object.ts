@@ -1,14 +1,16 @@
 /**
  * Dev server operations that serve or check one object: Get (Raw and
- * Transparent Symmetric Key formats; the first Get clears Fresh) and Check
+ * Transparent Symmetric Key formats; Secret Data: Opaque; the first Get
+ * clears Fresh) and Check
  * (Cryptographic Usage Mask, Usage Limits Count, Lease Time).
  */
-import { KeyFormatType, ResultReason, State, UsageLimitsUnit } from '../kmip/enums';
+import { KeyFormatType, ObjectType, ResultReason, State, UsageLimitsUnit } from '../kmip/enums';
 import { Tag } from '../kmip/tags';
 import type { StructureItem, TtlvItem } from '../ttlv';
 import { LEASE_TIME_SECONDS } from './attributes';
 import { bytes, destroyedFault, en, enumLabel, fault, int, owned, s, stateLabel, txt, uidOf, type Ctx, type Env } from './context';
 import { first, optEnum, optInt, typed } from './read';
+import type { KeyObject } from './store';
 
 export function get(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   const where = 'Get';
@@ -22,6 +24,14 @@ export function get(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
   }
   const o = owned(env, uid, ctx);
   if (o.material === null) throw destroyedFault(uid, ctx);
+  if (o.objectType === ObjectType.SecretData) {
+    if (format !== undefined && format !== KeyFormatType.Opaque) {
+      throw fault(ResultReason.KeyFormatTypeNotSupported, `Key Format Type ${enumLabel(Tag.KeyFormatType, format)} is not supported for Secret Data (Opaque)`);
+    }
+    served(o, ctx);
+    const block = s(Tag.KeyBlock, [en(Tag.KeyFormatType, KeyFormatType.Opaque), s(Tag.KeyValue, [bytes(Tag.KeyMaterial, o.material)])]);
+    return [en(Tag.ObjectType, o.objectType), txt(Tag.UniqueIdentifier, uid), s(Tag.SecretData, [en(Tag.SecretDataType, o.secretDataType ?? 1), block])];
+  }
   if (format !== undefined && format !== KeyFormatType.Raw && format !== KeyFormatType.TransparentSymmetricKey) {
     throw fault(ResultReason.KeyFormatTypeNotSupported, `Key Format Type ${enumLabel(Tag.KeyFormatType, format)} is not supported for a symmetric key (Raw, Transparent Symmetric Key)`);
   }
@@ -33,11 +43,15 @@ export function get(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
     en(Tag.CryptographicAlgorithm, o.algorithm),
     int(Tag.CryptographicLength, o.length),
   ]);
-  if (o.fresh) {
-    o.fresh = false;
-    ctx.mutated = true;
-  }
+  served(o, ctx);
   return [en(Tag.ObjectType, o.objectType), txt(Tag.UniqueIdentifier, uid), s(Tag.SymmetricKey, [keyBlock])];
+}
+
+/** The object's material was served: it is no longer Fresh. */
+function served(o: KeyObject, ctx: Ctx): void {
+  if (!o.fresh) return;
+  o.fresh = false;
+  ctx.mutated = true;
 }
 
 /** Check: the object may be used as asked; else Permission Denied (1.x) or the 2.x reason, naming what failed. */

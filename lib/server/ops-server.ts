@@ -62,7 +62,7 @@ export function query(env: Env, p: StructureItem, ctx: Ctx): TtlvItem[] {
     for (const op of SUPPORTED_OPERATIONS) out.push(en(Tag.Operation, op));
     if (ctx.v2) for (const op of SUPPORTED_OPERATIONS_2X) out.push(en(Tag.Operation, op));
   }
-  if (fns.has(QueryFunction.QueryObjects)) out.push(en(Tag.ObjectType, ObjectType.SymmetricKey));
+  if (fns.has(QueryFunction.QueryObjects)) out.push(en(Tag.ObjectType, ObjectType.SymmetricKey), en(Tag.ObjectType, ObjectType.SecretData));
   if (fns.has(QueryFunction.QueryServerInformation)) {
     out.push(txt(Tag.VendorIdentification, env.behaviour.vendorIdentification ?? DEV_SERVER_VENDOR));
     out.push(

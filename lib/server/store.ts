@@ -64,11 +64,15 @@ export interface KeyObject {
   material: Buffer | null;
   /** SHA-256 of the key material (Digest attribute), kept after Destroy. */
   readonly digest: Buffer | null;
+  /** Key Format Type the digest was computed in (the registered one; default Raw). */
+  readonly digestFormat?: number;
   /** True until the key material is first served (Get). */
   fresh: boolean;
   readonly originalCreationDate: number;
   /** Made by the server (Create), not registered by a client. */
   readonly generated: boolean;
+  /** Secret Data objects: their Secret Data Type (Password, Seed). */
+  readonly secretDataType?: number;
   custom: CustomAttribute[];
   other: StoredAttribute[];
 }
@@ -261,9 +265,11 @@ export class KeyStore {
         revocation: o.revocation,
         material: o.material === null ? null : o.material.toString('base64'),
         digest: o.digest === null ? null : o.digest.toString('base64'),
+        digestFormat: o.digestFormat,
         fresh: o.fresh,
         originalCreationDate: o.originalCreationDate,
         generated: o.generated,
+        secretDataType: o.secretDataType,
         custom: o.custom.map((c) => ({ vendor: c.vendor, name: c.name, ttlv: encode(c.value).toString('base64') })),
         other: o.other.map((a) => ({ tag: a.tag, ttlv: encode(a.value).toString('base64') })),
       });
@@ -379,7 +385,9 @@ function parseDocument(doc: unknown, file: string): KeyObject[] {
       if (v !== undefined) obj[k] = v;
     }
     if (revocation !== undefined) obj.revocation = revocation;
-    out.push(obj);
+    const sdt = optNum('secretDataType');
+    const df = optNum('digestFormat');
+    out.push({ ...obj, ...(sdt !== undefined ? { secretDataType: sdt } : {}), ...(df !== undefined ? { digestFormat: df } : {}) });
     return undefined;
   });
   return out;

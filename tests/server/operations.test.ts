@@ -56,10 +56,10 @@ for (const { label, v } of VERSIONS) {
       assert.deepEqual(await c.discoverVersions([{ major: 1, minor: 0 }]), []);
     });
 
-    it('Query: operations, Symmetric Key objects, vendor and server information saying it is a dev server', T, async () => {
+    it('Query: operations, Symmetric Key and Secret Data objects, vendor and server information saying it is a dev server', T, async () => {
       const q = await c.query();
       assert.deepEqual(q.operations, v.major >= 2 ? [...SUPPORTED_OPERATIONS, 0x31] : [...SUPPORTED_OPERATIONS]); // 2.x: + Set Attribute
-      assert.deepEqual(q.objectTypes, [2]);
+      assert.deepEqual(q.objectTypes, [2, 7]); // Symmetric Key, Secret Data
       assert.equal(q.vendorIdentification, DEV_SERVER_VENDOR);
       assert.match(JSON.stringify(q.serverInformation), /NOT an appliance/);
       assert.equal(c.serverInfo?.vendorIdentification, DEV_SERVER_VENDOR);

@@ -168,6 +168,36 @@ for (const v of [V14, V20]) {
   });
 }
 
+describe('Secret Data', () => {
+  for (const v of [V14, V20]) {
+    it(`KMIP ${vtag(v)}: Register (Password, Opaque), Get it back, it cannot Encrypt, Destroy`, T, async () => {
+      const secret = Buffer.from('SecretPassword');
+      const attrs =
+        v.major >= 2
+          ? '<Attributes><CryptographicUsageMask type="Integer" value="Verify"/></Attributes>'
+          : '<TemplateAttribute><Attribute><AttributeName type="TextString" value="Cryptographic Usage Mask"/><AttributeValue type="Integer" value="Verify"/></Attribute></TemplateAttribute>';
+      const reg = ok(
+        await call(
+          v,
+          Operation.Register,
+          `<ObjectType type="Enumeration" value="SecretData"/>${attrs}<SecretData><SecretDataType type="Enumeration" value="Password"/><KeyBlock><KeyFormatType type="Enumeration" value="Opaque"/>` +
+            `<KeyValue><KeyMaterial type="ByteString" value="${secret.toString('hex')}"/></KeyValue></KeyBlock></SecretData>`,
+        ),
+      );
+      const uid = payloadText(reg, Tag.UniqueIdentifier)!;
+      const got = ok(await call(v, Operation.Get, `<UniqueIdentifier type="TextString" value="${uid}"/>`));
+      const sd = got.value.find((c) => c.tag === Tag.SecretData) as StructureItem;
+      assert.equal(sd.value.find((c) => c.tag === Tag.SecretDataType)?.value, 1);
+      const block = sd.value.find((c) => c.tag === Tag.KeyBlock) as StructureItem;
+      const kv = block.value.find((c) => c.tag === Tag.KeyValue) as StructureItem;
+      assert.deepEqual(kv.value.find((c) => c.tag === Tag.KeyMaterial)?.value, secret);
+      const enc = await call(v, Operation.Encrypt, `<UniqueIdentifier type="TextString" value="${uid}"/><Data type="ByteString" value="00"/>`);
+      assert.equal(enc.status, ResultStatus.OperationFailed);
+      ok(await call(v, Operation.Destroy, `<UniqueIdentifier type="TextString" value="${uid}"/>`));
+    });
+  }
+});
+
 describe('attribute operations', () => {
   it('KMIP 2.0 Add / Modify / Set / Delete Attribute by New / Current Attribute and Attribute Reference', T, async () => {
     const uid = await registerKey(V20);
