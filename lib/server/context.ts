@@ -53,7 +53,8 @@ export interface Ctx {
   mutated: boolean;
 }
 
-export type Operation = (env: Env, p: StructureItem, ctx: Ctx) => TtlvItem[];
+/** One operation: its request payload in, its response payload out (or a KmipFault thrown). */
+export type OperationHandler = (env: Env, p: StructureItem, ctx: Ctx) => TtlvItem[];
 
 export const s = (tag: number, value: TtlvItem[]): StructureItem => ({ tag, type: 0x01, value });
 export const txt = (tag: number, value: string): TtlvItem => ({ tag, type: 0x07, value });

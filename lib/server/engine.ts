@@ -34,7 +34,7 @@ import { compareVersions, operationName, type ProtocolVersion } from '../kmip/pr
 import { Tag } from '../kmip/tags';
 import { safeLog, type Logger } from '../logger';
 import { encode, type StructureItem, type TtlvItem } from '../ttlv';
-import { bytes, en, enumLabel, fault, int, s, txt, versionItem, type Ctx, type DevServerBehaviour, type Env, type Operation as OperationFn } from './context';
+import { bytes, en, enumLabel, fault, int, s, txt, versionItem, type Ctx, type DevServerBehaviour, type Env, type OperationHandler } from './context';
 import { KmipFault } from './fault';
 import { addAttribute, deleteAttribute, getAttributeList, getAttributes, locate, modifyAttribute, setAttribute } from './ops-attributes';
 import { cipher, rngRetrieve, rngSeed } from './ops-crypto';
@@ -44,10 +44,10 @@ import { discoverVersions, query } from './ops-server';
 import { all, first, optBytes, optEnum, optInt, optStruct, required, typed } from './read';
 import type { KeyStore } from './store';
 
-export { DEV_SERVER_VENDOR, refreshState, type DevServerBehaviour } from './context';
+export { DEV_SERVER_VENDOR, type DevServerBehaviour } from './context';
 export { SUPPORTED_OPERATIONS } from './ops-server';
 
-const OPERATIONS: ReadonlyMap<number, OperationFn> = new Map<number, OperationFn>([
+const OPERATIONS: ReadonlyMap<number, OperationHandler> = new Map<number, OperationHandler>([
   [Operation.DiscoverVersions, discoverVersions],
   [Operation.Query, query],
   [Operation.Create, create],
@@ -69,7 +69,7 @@ const OPERATIONS: ReadonlyMap<number, OperationFn> = new Map<number, OperationFn
   [Operation.RNGSeed, rngSeed],
 ]);
 
-const OPERATIONS_2X: ReadonlyMap<number, OperationFn> = new Map<number, OperationFn>([[Operation.SetAttribute, setAttribute]]);
+const OPERATIONS_2X: ReadonlyMap<number, OperationHandler> = new Map<number, OperationHandler>([[Operation.SetAttribute, setAttribute]]);
 
 export interface EngineOptions {
   readonly versions: readonly ProtocolVersion[];
