@@ -3,7 +3,7 @@
  * response messages, independent of any particular operation.
  */
 import { KmipProtocolError } from '../errors';
-import type { StructureItem, TtlvItem } from '../ttlv';
+import type { StructureItem, TtlvItem, TtlvWriter } from '../ttlv';
 import { enumName } from './enums';
 import { Tag } from './tags';
 
@@ -67,6 +67,57 @@ export function requestMessage(version: ProtocolVersion, items: readonly Request
     children.push({ tag: Tag.BatchItem, type: 0x01, value: bi });
   }
   return { tag: Tag.RequestMessage, type: 0x01, value: children };
+}
+
+/** One operation as writeRequestMessage takes it: a payload tree, or a prepared writer of its payload. */
+export interface RequestOperation {
+  readonly operation: number;
+  payload(version: ProtocolVersion): readonly TtlvItem[];
+  /** Writes the Request Payload's children straight into `w` (same bytes as payload()). */
+  writePayload?(w: TtlvWriter, version: ProtocolVersion): void;
+}
+
+/**
+ * Writes the Request Message for `ops` into `w`, the batch item of ops[i]
+ * carrying the 4-byte Unique Batch Item ID ids[i]: the bytes of
+ * encode(requestMessage(...)) with no tree built for the envelope, nor for
+ * the payload of an operation that has writePayload.
+ */
+export function writeRequestMessage(
+  w: TtlvWriter,
+  version: ProtocolVersion,
+  ops: readonly RequestOperation[],
+  ids: readonly number[],
+  opts?: RequestHeaderOptions,
+): void {
+  const msg = w.beginStructure(Tag.RequestMessage);
+  const hdr = w.beginStructure(Tag.RequestHeader);
+  const pv = w.beginStructure(Tag.ProtocolVersion);
+  w.writeInteger(Tag.ProtocolVersionMajor, version.major);
+  w.writeInteger(Tag.ProtocolVersionMinor, version.minor);
+  w.endStructure(pv);
+  if (opts !== undefined) {
+    if (opts.maximumResponseSize !== undefined) w.writeInteger(Tag.MaximumResponseSize, opts.maximumResponseSize);
+    if (opts.batchOrderOption !== undefined) w.write({ tag: Tag.BatchOrderOption, type: 0x06, value: opts.batchOrderOption });
+    if (opts.batchErrorContinuationOption !== undefined) w.writeEnumeration(Tag.BatchErrorContinuationOption, opts.batchErrorContinuationOption);
+  }
+  w.writeInteger(Tag.BatchCount, ops.length);
+  w.endStructure(hdr);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const bi = w.beginStructure(Tag.BatchItem);
+    w.writeEnumeration(Tag.Operation, op.operation);
+    w.writeUint32Bytes(Tag.UniqueBatchItemID, ids[i]!);
+    if (op.writePayload !== undefined) {
+      const pl = w.beginStructure(Tag.RequestPayload);
+      op.writePayload(w, version);
+      w.endStructure(pl);
+    } else {
+      w.write({ tag: Tag.RequestPayload, type: 0x01, value: op.payload(version) as TtlvItem[] });
+    }
+    w.endStructure(bi);
+  }
+  w.endStructure(msg);
 }
 
 export interface ResponseBatchItem {

@@ -43,6 +43,77 @@ export class TtlvWriter {
     return out;
   }
 
+  // Primitives for prepared messages (hot paths that write fields straight
+  // into the buffer instead of building a tree first). Same bytes as write().
+
+  /** Opens a Structure; pass what it returns to endStructure once its children are written. */
+  beginStructure(tag: number): number {
+    this.ensure(8);
+    const start = this.pos;
+    header(this, tag, 0x01, 0);
+    return start;
+  }
+
+  /** Back-patches the length of the Structure opened at `start`. */
+  endStructure(start: number): void {
+    this.buf.writeUInt32BE(this.pos - start - 8, start + 4);
+  }
+
+  /** An Integer (0x02). */
+  writeInteger(tag: number, v: number): void {
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) bad({ tag, type: 0x02, value: v }, 'integer out of 32-bit signed range');
+    this.ensure(16);
+    header(this, tag, 0x02, 4);
+    this.buf.writeInt32BE(v, this.pos);
+    this.buf.writeUInt32BE(0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** An Enumeration (0x05) or Interval (0x0a): 32-bit unsigned. */
+  writeEnumeration(tag: number, v: number, type: 0x05 | 0x0a = 0x05): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) bad({ tag, type, value: v }, 'value out of 32-bit unsigned range');
+    this.ensure(16);
+    header(this, tag, type, 4);
+    this.buf.writeUInt32BE(v, this.pos);
+    this.buf.writeUInt32BE(0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** A Text String (0x07). */
+  writeText(tag: number, s: string): void {
+    if (typeof s !== 'string') bad({ tag, type: 0x07, value: String(s) }, 'string expected');
+    this.ensure(16 + s.length * 3);
+    const n = s.length === 0 ? 0 : this.buf.write(s, this.pos + 8, 'utf8');
+    if (n !== s.length && !isWellFormed(s)) bad({ tag, type: 0x07, value: s }, 'text contains a lone UTF-16 surrogate');
+    header(this, tag, 0x07, n);
+    padValue(this, n);
+  }
+
+  /** A Byte String (0x08). */
+  writeBytes(tag: number, b: Uint8Array): void {
+    if (!(b instanceof Uint8Array)) bad({ tag, type: 0x08, value: Buffer.alloc(0) }, 'Buffer expected');
+    this.ensure(16 + b.length);
+    header(this, tag, 0x08, b.length);
+    this.buf.set(b, this.pos);
+    padValue(this, b.length);
+  }
+
+  /** A Byte String of 4 bytes holding `v` big-endian (a Unique Batch Item ID), without a Buffer for it. */
+  writeUint32Bytes(tag: number, v: number): void {
+    this.ensure(16);
+    header(this, tag, 0x08, 4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.buf.writeUInt32BE(0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** Bytes that are already whole TTLV items (a prepared fragment). */
+  writeEncoded(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
   /** Encodes one item (recursively) at the current position. */
   write(item: TtlvItem): void {
     try {
