@@ -15,7 +15,7 @@
  * npm run bench:client                          # 5 rounds of 500 ms cells
  * npm run bench:client -- --rounds 7 --ms 800   # longer
  * npm run bench:client -- --coalesce            # responder merges its writes
- * npm run bench:client -- --callers 64 --model callback
+ * npm run bench:client -- --callers 64 --model callback --kinds raw,client
  * npm run bench:client -- --soak                # + 1 000 000 KmipClient Encrypts, memory sampled
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -52,7 +52,7 @@ const MAX_OPS = 2_000_000; // bound on one cell, whatever --ms says
 
 type Model = 'turn' | 'callback';
 type Kind = 'raw' | 'client' | 'backend';
-const KINDS: readonly Kind[] = ['raw', 'client', 'backend'];
+const KINDS = list('--kinds', 'raw,client,backend') as Kind[];
 
 const KEY_ID = 'bench-key';
 const CBC = { blockCipherMode: 1, paddingMethod: 3, cryptographicAlgorithm: 3 } as const;

@@ -6,7 +6,7 @@
 import { KmipClient } from '../client';
 import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
 import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
-import { safeLog, type Logger } from '../logger';
+import { logs, safeLog, type Logger } from '../logger';
 import { pickModuleLogger } from './host-logger';
 import { settingsFromHostConfig } from './config';
 import { hostHas, pickHostErrors, type HostError, type HostErrors } from './host-errors';
@@ -324,20 +324,25 @@ export class KmipBackend {
     } catch (err) {
       p = Promise.reject(err);
     }
+    // `fields` is this call's own object: completed in place, no spread (a
+    // spread copy is a dictionary-mode object), and only for a logger that
+    // can print the line.
     p.then(
       (v) => {
-        log(reqLog, this.#logger, 'debug', `KMIP ${op} done`, { ...fields, elapsedMs: Date.now() - started });
+        const l = reqLog && typeof reqLog === 'object' ? reqLog : this.#logger;
+        if (logs(l, 'debug')) {
+          fields['elapsedMs'] = Date.now() - started;
+          safeLog(l, 'debug', `KMIP ${op} done`, fields);
+        }
         const out = results(v);
         process.nextTick(() => cb(null, ...out));
       },
       (err: unknown) => {
         const hostErr = this.toHostError(err, op);
-        log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, {
-          ...fields,
-          elapsedMs: Date.now() - started,
-          error: err instanceof Error ? err.message : String(err),
-          errorCode: err instanceof KmipError ? err.code : undefined,
-        });
+        fields['elapsedMs'] = Date.now() - started;
+        fields['error'] = err instanceof Error ? err.message : String(err);
+        fields['errorCode'] = err instanceof KmipError ? err.code : undefined;
+        log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, fields);
         process.nextTick(() => (cb as unknown as (e: HostError) => void)(hostErr));
       },
     );

@@ -34,3 +34,23 @@ export function safeLog(logger: Logger, level: 'debug' | 'info' | 'warn' | 'erro
     // a logger must never take the client down
   }
 }
+
+/**
+ * Whether a line at `level` can ever reach an output, so that hot paths build
+ * its fields only then. False for a missing method, for our own no-op methods
+ * (silentLogger, stderrLogger's debug and info) and when the logger's own
+ * `isLevelEnabled(level)` (pino, winston) says so; true otherwise. A werelogs
+ * request logger keeps lines below its level for a dump when the request later
+ * fails, so for it every level counts.
+ */
+export function logs(logger: Logger, level: 'debug' | 'info' | 'warn' | 'error' | 'trace'): boolean {
+  const fn = logger[level];
+  if (typeof fn !== 'function' || fn === noop) return false;
+  const isLevelEnabled = (logger as { isLevelEnabled?: unknown }).isLevelEnabled;
+  if (typeof isLevelEnabled !== 'function') return true;
+  try {
+    return isLevelEnabled.call(logger, level) !== false;
+  } catch {
+    return true;
+  }
+}
