@@ -19,7 +19,7 @@ import {
   KmipOutcomeUnknownError,
   KmipProtocolError,
 } from '../errors';
-import { readResponseMessage, requestMessage, resultReasonName, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
+import { readResponseMessage, resultReasonName, writeRequestMessage, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
 import { decode, TtlvFramer, TtlvWriter, TtlvError, type TtlvItem } from '../ttlv';
 import { AUTHENTICATION_NOT_SUCCESSFUL, discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
 import { type HostAddress, type ResolvedTransportOptions, type TimeoutPhaseOption } from './options';
@@ -84,6 +84,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   readonly #writer = new TtlvWriter(16 * 1024);
   #nextId = 1;
   #gotBytes = false;
+  #flushScheduled = false;
+  readonly #onMessageBound = (msg: Buffer): void => this.#onMessage(msg);
 
   constructor(owner: ConnectionOwner<H>, host: H, opts: ResolvedTransportOptions) {
     this.#owner = owner;
@@ -181,21 +183,18 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
 
   /** Encodes `p` into the output buffer and registers it in flight. False if it failed to encode. */
   dispatch(p: Pending, version: ProtocolVersion = this.version): boolean {
-    const ids: number[] = [];
-    const items = [];
+    const n = p.ops.length;
+    const ids = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      let id = this.#nextId;
+      while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+      this.#nextId = id >= 0xffffffff ? 1 : id + 1;
+      ids[i] = id;
+    }
     const w = this.#writer;
     const mark = w.pos;
     try {
-      for (const op of p.ops) {
-        let id = this.#nextId;
-        while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
-        this.#nextId = id >= 0xffffffff ? 1 : id + 1;
-        ids.push(id);
-        items.push({ operation: op.operation, id: idBuffer(id), payload: op.payload(version) });
-      }
-      const msg = requestMessage(version, items, p.header);
-      w.write(msg);
-      if (this.#owner.logMessages) this.#owner.logMessage('sent', this.host.label, msg);
+      writeRequestMessage(w, version, p.ops, ids, p.header);
     } catch (err) {
       w.pos = mark;
       p.done = true;
@@ -203,11 +202,12 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       p.reject(e);
       return false;
     }
+    if (this.#owner.logMessages) this.#owner.logMessage('sent', this.host.label, decode(w.buf.subarray(mark, w.pos)));
     const now = Date.now();
     p.ids = ids;
     p.conn = this;
     if (!p.internal) p.deadline = now + p.timeoutMs;
-    for (const id of ids) this.inflight.set(id, p);
+    for (let i = 0; i < n; i++) this.inflight.set(ids[i]!, p);
     this.messagesInFlight++;
     this.lastActivity = now;
     return true;
@@ -223,12 +223,24 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.#socket.write(out);
   }
 
+  /** flush() once the callbacks running now are done: what they dispatch goes out in the same write. */
+  flushSoon(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(this.#flushTick);
+  }
+
+  readonly #flushTick = (): void => {
+    this.#flushScheduled = false;
+    this.flush();
+  };
+
   #onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.#gotBytes = true;
     this.lastActivity = Date.now();
     try {
-      this.#framer.push(chunk, (msg) => this.#onMessage(msg));
+      this.#framer.push(chunk, this.#onMessageBound);
     } catch (err) {
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a malformed message stream: ${(err as Error).message}`, { cause: err }), 'protocol');
       return;

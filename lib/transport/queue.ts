@@ -17,6 +17,11 @@ import { describeOps, newPending, type Pending, type TransportResponse, type Wir
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
+function allIdempotent(ops: readonly WireOperation[]): boolean {
+  for (let i = 0; i < ops.length; i++) if (!ops[i]!.idempotent) return false;
+  return true;
+}
+
 export class RequestQueue {
   readonly #options: ResolvedTransportOptions;
   readonly #hosts: Hosts;
@@ -62,7 +67,7 @@ export class RequestQueue {
   ): void {
     const p = newPending({
       ops,
-      idempotent: ops.every((o) => o.idempotent),
+      idempotent: allIdempotent(ops),
       timeoutMs,
       queueDeadline: now + this.#options.queueTimeoutMs,
       seq: this.#seq++,
@@ -71,6 +76,18 @@ export class RequestQueue {
       resolve,
       reject,
     });
+    // An idle connection and nobody waiting: on the wire now rather than one
+    // turn later (FIFO holds: the queue is empty), in one write with whatever
+    // else the running callbacks dispatch. A busy connection instead gathers
+    // the turn's requests for one pump, so one write carries them all.
+    if (this.#queue.length === 0 && !this.#closed) {
+      const c = this.#hosts.pick();
+      if (c && c.messagesInFlight === 0) {
+        if (c.dispatch(p)) c.flushSoon();
+        this.#arm();
+        return;
+      }
+    }
     this.#queue.push(p);
     this.#queuedLive++;
     this.schedulePump();

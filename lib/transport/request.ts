@@ -5,13 +5,15 @@
  * Pending is built as a plain literal with every field present (see newPending).
  */
 import { operationName, type ProtocolVersion, type RequestHeaderOptions, type ResponseBatchItem } from '../kmip/protocol';
-import type { TtlvItem } from '../ttlv';
+import type { TtlvItem, TtlvWriter } from '../ttlv';
 
 /** One operation of a request message, before the protocol version is known. */
 export interface WireOperation {
   readonly operation: number;
   readonly idempotent: boolean;
   payload(version: ProtocolVersion): TtlvItem[];
+  /** Writes the Request Payload's children straight into `w` (same bytes as payload(); hot operations have it). */
+  writePayload?(w: TtlvWriter, version: ProtocolVersion): void;
 }
 
 export interface TransportResponse {
