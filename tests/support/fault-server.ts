@@ -99,6 +99,8 @@ export interface ReceivedRequest {
   readonly connId: number;
   /** Arrival index on its connection. */
   readonly connSeq: number;
+  /** Index of the socket read ('data' event) it arrived in, on its connection: requests written together share one. */
+  readonly chunk: number;
   readonly version: ProtocolVersion;
   readonly items: readonly RequestItem[];
   /** Operation of the first batch item. */
@@ -260,6 +262,7 @@ export class FaultConnection {
   readonly socket: tls.TLSSocket;
   readonly stats: ConnStats;
   readonly held: Held[] = [];
+  #chunks = 0;
   readonly #server: FaultServer;
   readonly #framer = new TtlvFramer();
   #byteQueue: Buffer[] = [];
@@ -364,6 +367,7 @@ export class FaultConnection {
 
   #onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.#chunks++;
     try {
       this.#framer.push(chunk, (msg) => this.#onMessage(Buffer.from(msg)));
     } catch (err) {
@@ -389,6 +393,7 @@ export class FaultConnection {
       seq: this.#server.requests.length,
       connId: this.id,
       connSeq: this.stats.requests,
+      chunk: this.#chunks,
       version: parsed.version,
       items: parsed.items,
       operation: first.operation,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { KmipOperationError } from '../../lib/errors';
 import { assertCipher, assertKmipError, dataFor, fileSetup, harnessFor, OP, settle } from './helpers';
 import { expectedKeyMaterial, REASON, type ReceivedRequest } from '../support/fault-server';
+import { RecordingLogger } from '../client/pykmip-helpers';
 
 const setup = fileSetup();
 const harness = harnessFor(setup);
@@ -185,6 +186,27 @@ describe('transport pipelining', () => {
       );
       await c.close();
     }
+  });
+
+  it('a request on an idle connection is dispatched at once; requests issued in one turn on a busy one go out in one write', async (t) => {
+    const h = harness(t);
+    const srv = await h.server();
+    const log = new RecordingLogger();
+    const c = h.client([srv], { logger: log, logMessages: true });
+    await c.encrypt('warm', dataFor(0)); // connected, negotiated, idle
+    const sent = (): number => log.lines.filter((l) => l.msg === 'KMIP message sent').length;
+    const before = sent();
+    const first = c.encrypt('first', dataFor(1));
+    // Encoded before this call returned: no event-loop turn waited for.
+    assert.equal(sent(), before + 1);
+    const rest = Array.from({ length: 7 }, (_, i) => c.encrypt(`rest-${i}`, dataFor(2 + i)));
+    // The connection is busy now: these wait for the turn's one pump.
+    assert.equal(sent(), before + 1);
+    await Promise.all([first, ...rest]);
+    const reqs = srv.userRequests.filter((r) => r.uid === 'first' || r.uid?.startsWith('rest-'));
+    assert.equal(reqs.length, 8);
+    const chunks = new Set(reqs.filter((r) => r.uid !== 'first').map((r) => r.chunk));
+    assert.equal(chunks.size, 1, 'the seven requests of one turn arrived in one socket read (one write, one TLS record)');
   });
 
   it('encodes a non-ASCII uid exactly and leaves its pipeline neighbours unaffected', async (t) => {
