@@ -86,6 +86,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   #gotBytes = false;
   #flushScheduled = false;
   readonly #onMessageBound = (msg: Buffer): void => this.#onMessage(msg);
+  readonly #decodeOptions: { readonly maxMessageBytes: number };
 
   constructor(owner: ConnectionOwner<H>, host: H, opts: ResolvedTransportOptions) {
     this.#owner = owner;
@@ -95,6 +96,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.phaseDeadline = now + opts.connectTimeoutMs;
     this.version = opts.protocolVersions[0]!;
     this.#framer = new TtlvFramer({ maxMessageBytes: opts.maxMessageBytes });
+    this.#decodeOptions = { maxMessageBytes: opts.maxMessageBytes };
     const sock = tls.connect(tlsConnectOptions(host.addr, opts.tls));
     this.#socket = sock;
     sock.setNoDelay(true);
@@ -253,7 +255,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     let tree: TtlvItem;
     let resp: ReturnType<typeof readResponseMessage>;
     try {
-      tree = decode(bytes, { maxMessageBytes: this.#owner.options.maxMessageBytes });
+      tree = decode(bytes, this.#decodeOptions);
       if (this.#owner.logMessages) this.#owner.logMessage('received', this.host.label, tree);
       resp = readResponseMessage(tree);
     } catch (err) {
