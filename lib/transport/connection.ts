@@ -85,6 +85,9 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   #nextId = 1;
   #gotBytes = false;
   #flushScheduled = false;
+  #dispatchedSinceFlush = 0;
+  /** Request messages carried by the last socket write: 1 when the traffic is one request at a time. */
+  lastWriteRequests = 0;
   readonly #onMessageBound = (msg: Buffer): void => this.#onMessage(msg);
   readonly #decodeOptions: { readonly maxMessageBytes: number };
 
@@ -211,6 +214,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     if (!p.internal) p.deadline = now + p.timeoutMs;
     for (let i = 0; i < n; i++) this.inflight.set(ids[i]!, p);
     this.messagesInFlight++;
+    this.#dispatchedSinceFlush++;
     this.lastActivity = now;
     return true;
   }
@@ -221,6 +225,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     if (w.pos === 0 || this.state === 'closed') return;
     const out = w.toBuffer();
     w.reset();
+    this.lastWriteRequests = this.#dispatchedSinceFlush;
+    this.#dispatchedSinceFlush = 0;
     if (w.buf.length > 1024 * 1024) w.buf = Buffer.allocUnsafe(16 * 1024);
     this.#socket.write(out);
   }

@@ -76,13 +76,15 @@ export class RequestQueue {
       resolve,
       reject,
     });
-    // An idle connection and nobody waiting: on the wire now rather than one
-    // turn later (FIFO holds: the queue is empty), in one write with whatever
-    // else the running callbacks dispatch. A busy connection instead gathers
-    // the turn's requests for one pump, so one write carries them all.
+    // One request at a time (an idle connection whose last write carried one
+    // request) and nobody waiting: on the wire now rather than one turn later
+    // (FIFO holds: the queue is empty), in one write with whatever else the
+    // running callbacks dispatch. Concurrent traffic instead gathers the
+    // turn's requests for one pump, so one write carries them all (going
+    // direct there would split each turn's group into a lone write and the rest).
     if (this.#queue.length === 0 && !this.#closed) {
       const c = this.#hosts.pick();
-      if (c && c.messagesInFlight === 0) {
+      if (c && c.messagesInFlight === 0 && c.lastWriteRequests <= 1) {
         if (c.dispatch(p)) c.flushSoon();
         this.#arm();
         return;
