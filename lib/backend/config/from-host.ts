@@ -1,0 +1,133 @@
+/**
+ * Source: the host's `config.kmip` object (what cloudserver hands the
+ * backend, PEM values already read into Buffers) or the `kmip` section of a
+ * config.json (PEM values as file paths). Both have the same shape.
+ *
+ * The host builds that object from its config.json and the S3KMIP_*
+ * variables (cloudserver's `lib/Config.js`): numbers from the environment
+ * arrive as strings (`"5696"`, `"8"`), `S3KMIP_HOSTS` arrives unsplit in
+ * `transport.tls.host` (`"kms1,kms2:5697"`), `ca` may be `[]`, absent
+ * settings are `undefined`, and `retries` is always there. All of it is read
+ * here as the host meant it.
+ */
+import { isDeepStrictEqual } from 'util';
+import {
+  OPTION_NAMES,
+  TLS_SCALARS,
+  asRecord,
+  emptyDraft,
+  emptyPart,
+  fail,
+  get,
+  hostEntries,
+  readCaValue,
+  readPemValue,
+  val,
+  warnUnknown,
+  type Draft,
+  type FormNames,
+  type HostEntry,
+  type Pem,
+  type TransportPart,
+  type Val,
+  type Warn,
+} from './draft';
+
+export const HOST_NAMES: FormNames = { hosts: 'kmip.transport.tls.host', key: 'kmip.transport.tls.key', cert: 'kmip.transport.tls.cert' };
+
+/** `retries` is the host's own cluster setting (always present in its config.kmip); we fail over by ourselves. */
+const HOST_TOP_KEYS = ['providerName', 'client', 'transport', 'healthcheckCacheMs', 'retries'];
+const HOST_CLIENT_KEYS = ['compoundCreateActivate', 'bucketNameAttributeName'];
+const TRANSPORT_KEYS: readonly string[] = ['pipelineDepth', 'tls', ...OPTION_NAMES];
+const TLS_KEYS: readonly string[] = ['host', 'port', 'key', 'cert', 'ca', ...TLS_SCALARS];
+
+interface ReadTransport {
+  hosts: HostEntry[];
+  port: Val | undefined;
+  part: TransportPart;
+}
+
+function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn): ReadTransport {
+  const t = asRecord(raw, prefix);
+  warnUnknown(t, prefix, TRANSPORT_KEYS, warn);
+  const part = emptyPart();
+  part.pipelineDepth = val(t, 'pipelineDepth', prefix);
+  for (const name of OPTION_NAMES) {
+    const v = val(t, name, prefix);
+    if (v) part.options[name] = v;
+  }
+  const tlsRaw = get(t, 'tls');
+  if (tlsRaw === undefined) return { hosts: [], port: undefined, part };
+  const tp = `${prefix}.tls`;
+  const tls = asRecord(tlsRaw, tp);
+  warnUnknown(tls, tp, TLS_KEYS, warn);
+  for (const name of TLS_SCALARS) {
+    const v = val(tls, name, tp);
+    if (v) part.tlsScalars[name] = v;
+  }
+  part.key = readPemValue(val(tls, 'key', tp), baseDir);
+  part.cert = readPemValue(val(tls, 'cert', tp), baseDir);
+  part.ca = readCaValue(val(tls, 'ca', tp), baseDir);
+  const port = val(tls, 'port', tp);
+  const host = val(tls, 'host', tp);
+  return { hosts: host === undefined || host.value === '' ? [] : hostEntries(host, port), port, part };
+}
+
+/** Names of the settings in which two transport entries differ. */
+function diffParts(a: TransportPart, b: TransportPart): string[] {
+  const out: string[] = [];
+  const same = (x: Val | undefined, y: Val | undefined): boolean => isDeepStrictEqual(x?.value, y?.value);
+  if (!same(a.pipelineDepth, b.pipelineDepth)) out.push('pipelineDepth');
+  for (const n of OPTION_NAMES) if (!same(a.options[n], b.options[n])) out.push(n);
+  const pem = (p: Pem | undefined): Buffer | undefined => p?.data;
+  if (!isDeepStrictEqual(pem(a.key), pem(b.key))) out.push('tls.key');
+  if (!isDeepStrictEqual(pem(a.cert), pem(b.cert))) out.push('tls.cert');
+  if (!isDeepStrictEqual(a.ca?.map((p) => p.data), b.ca?.map((p) => p.data))) out.push('tls.ca');
+  for (const n of TLS_SCALARS) if (!same(a.tlsScalars[n], b.tlsScalars[n])) out.push(`tls.${n}`);
+  return out;
+}
+
+/** The host's `config.kmip` (or config.json's `kmip` section) to a draft; string PEM paths resolve against baseDir. */
+export function readHostForm(kmip: unknown, baseDir: string, warn: Warn): Draft {
+  const root = asRecord(kmip, 'kmip');
+  warnUnknown(root, 'kmip', HOST_TOP_KEYS, warn);
+  const d = emptyDraft(HOST_NAMES);
+  d.providerName = val(root, 'providerName', 'kmip');
+  d.healthcheckCacheMs = val(root, 'healthcheckCacheMs', 'kmip');
+  const clientRaw = get(root, 'client');
+  if (clientRaw !== undefined) {
+    const client = asRecord(clientRaw, 'kmip.client');
+    warnUnknown(client, 'kmip.client', HOST_CLIENT_KEYS, warn);
+    d.compoundCreateActivate = val(client, 'compoundCreateActivate', 'kmip.client');
+    d.bucketNameAttributeName = val(client, 'bucketNameAttributeName', 'kmip.client');
+  }
+  const transport = get(root, 'transport');
+  if (Array.isArray(transport)) {
+    if (transport.length === 0) fail('kmip.transport', 'is an empty array: list one entry per KMIP server');
+    const entries = transport.map((t: unknown, i) => readTransport(t, `kmip.transport[${i}]`, baseDir, warn));
+    const hosts: HostEntry[] = [];
+    entries.forEach((e, i) => {
+      if (e.hosts.length === 0) fail(`kmip.transport[${i}].tls.host`, 'is not set: every transport entry needs a server host');
+      hosts.push(...e.hosts);
+      if (i > 0) {
+        const diff = diffParts(entries[0]!.part, e.part);
+        if (diff.length) {
+          warn(
+            `kmip.transport[${i}] differs from kmip.transport[0] in ${diff.join(', ')}; only host and port are taken per entry, ` +
+              'every server uses the TLS material and settings of kmip.transport[0]',
+            `kmip.transport[${i}]`,
+          );
+        }
+      }
+    });
+    d.hosts = hosts;
+    d.defaultPort = entries[0]!.port;
+    d.part = entries[0]!.part;
+  } else if (transport !== undefined) {
+    const e = readTransport(transport, 'kmip.transport', baseDir, warn);
+    if (e.hosts.length) d.hosts = e.hosts;
+    d.defaultPort = e.port;
+    d.part = e.part;
+  }
+  return d;
+}

@@ -1,0 +1,132 @@
+/**
+ * Configuration loading: every form operators use, read into one validated
+ * {@link KmipSettings}. Each source is its own module producing the same
+ * intermediate form (a Draft, `draft.ts`); `validate.ts` checks and resolves
+ * it.
+ *
+ * Sources
+ * -------
+ * - `from-host.ts`: the host's already-parsed `config.kmip` (what cloudserver
+ *   passes to `new Client({ kmip })`), exactly as the host builds it: numbers
+ *   from S3KMIP_* variables as strings, `S3KMIP_HOSTS` unsplit in `tls.host`,
+ *   PEM values as Buffers. S3KMIP_* variables are NOT applied again: the host
+ *   has already applied them. A string PEM value without `-----BEGIN` is a
+ *   file path (relative to `opts.baseDir`, default the current directory).
+ * - `from-config-file.ts`: a raw cloudserver config.json (file paths,
+ *   relative ones resolved against the file's folder); S3KMIP_* on top.
+ * - `from-env.ts`: the S3KMIP_* variables.
+ * - `from-chart.ts`: the chart's values (YAML or JSON, the whole values file
+ *   or its `kmip` section) and the `kmip-<word>.pem` files beside it; S3KMIP_*
+ *   on top.
+ *
+ * Precedence (highest first): S3KMIP_* variables (an empty or blank variable
+ * counts as unset; `S3KMIP_HOSTS` replaces the host list, entries may carry
+ * `:port`; `S3KMIP_PORT` re-ports the others), then the file or chart values,
+ * then the defaults. Every error is a `KmipConfigError` whose `key` names the
+ * setting in the form it came from (`kmip.transport[1].tls.port`,
+ * `S3KMIP_PORT`, `kmip.hosts[0]`, `kmip-cert.pem`, ...). Unknown keys and
+ * S3KMIP_* variables are warnings. No message or log line carries key
+ * material, a passphrase or text that failed to parse as PEM. The README's
+ * configuration table lists every setting.
+ */
+import * as path from 'path';
+import { stderrLogger, type Logger } from '../../logger';
+import type { KmipSettings } from '../settings';
+import { fail, makeWarn } from './draft';
+import { readChart, readValuesFile } from './from-chart';
+import { readConfigFile } from './from-config-file';
+import { applyEnv, emptyEnvDraft } from './from-env';
+import { readHostForm } from './from-host';
+import { finalize } from './validate';
+
+export { ENV_VARIABLES } from './from-env';
+export { KNOWN_VERSIONS, OPTION_BOUNDS, SETTINGS_DEFAULTS } from './validate';
+
+export interface ConfigLoadOptions {
+  /** Receives warnings (unknown keys, pipelineDepth 0, ...). Default: stderr. */
+  readonly logger?: Logger;
+}
+
+export interface HostConfigOptions extends ConfigLoadOptions {
+  /** Folder against which PEM values given as relative paths are resolved. Default: the current directory. */
+  readonly baseDir?: string;
+}
+
+export interface EnvConfigOptions extends ConfigLoadOptions {
+  /** Folder against which relative S3KMIP_* paths are resolved. Default: the current directory. */
+  readonly baseDir?: string;
+}
+
+export interface FileConfigOptions extends ConfigLoadOptions {
+  /** S3KMIP_* overrides applied on top. Default `process.env`; `{}` to ignore the environment. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface SettingsSource {
+  /** Path of a cloudserver config.json. */
+  readonly configFile?: string;
+  /** Chart values: a values object, or the path of a YAML (or JSON) values file. */
+  readonly chartValues?: string | object;
+  /** Folder of the chart's `kmip-*.pem` files. Default: the values file's folder (required when chartValues is an object). */
+  readonly pemDir?: string;
+  /** S3KMIP_* overrides. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** The host's parsed `config.kmip` (PEM values are contents, already read). */
+export function settingsFromHostConfig(kmip: unknown, opts: HostConfigOptions = {}): KmipSettings {
+  const logger = opts.logger ?? stderrLogger;
+  return finalize(readHostForm(kmip, opts.baseDir ?? process.cwd(), makeWarn(logger)), logger);
+}
+
+/** A raw cloudserver config.json (file paths), with S3KMIP_* overrides on top. */
+export function settingsFromConfigFile(file: string, opts: FileConfigOptions = {}): KmipSettings {
+  const logger = opts.logger ?? stderrLogger;
+  const warn = makeWarn(logger);
+  const { draft, baseDir } = readConfigFile(file, warn);
+  return finalize(applyEnv(draft, opts.env ?? process.env, baseDir, warn), logger);
+}
+
+/** S3KMIP_* variables only. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv, opts: EnvConfigOptions = {}): KmipSettings {
+  const logger = opts.logger ?? stderrLogger;
+  return finalize(applyEnv(emptyEnvDraft(), env, opts.baseDir ?? process.cwd(), makeWarn(logger)), logger);
+}
+
+/** The chart's values (the `kmip` section, or the whole values object holding a `kmip` key) and its folder of `kmip-*.pem` files. */
+export function settingsFromChart(values: unknown, pemDir: string, opts: FileConfigOptions = {}): KmipSettings {
+  const logger = opts.logger ?? stderrLogger;
+  const warn = makeWarn(logger);
+  return finalize(applyEnv(readChart(values, pemDir, warn), opts.env ?? process.env, process.cwd(), warn), logger);
+}
+
+/** True for a file name the chart form uses (values.yaml, my-values.yml). */
+export const isValuesFileName = (file: string): boolean => /\.ya?ml$/i.test(file);
+
+/**
+ * Picks the form: `configFile`, else `chartValues` (+ `pemDir`, default the
+ * values file's folder), else the environment alone; S3KMIP_* variables
+ * (`env`, default `process.env`) are applied on top in every case. Giving
+ * both `configFile` and `chartValues` is an error.
+ */
+export function loadSettings(source: SettingsSource = {}, opts: ConfigLoadOptions = {}): KmipSettings {
+  const env = source.env ?? process.env;
+  const withEnv: FileConfigOptions = { env, ...(opts.logger ? { logger: opts.logger } : {}) };
+  if (source.configFile !== undefined && source.chartValues !== undefined) {
+    fail('configFile', 'and chartValues are both given: use one configuration source');
+  }
+  if (source.configFile !== undefined) {
+    if (typeof source.configFile !== 'string' || source.configFile === '') fail('configFile', 'must be a file path');
+    return settingsFromConfigFile(source.configFile, withEnv);
+  }
+  if (source.chartValues !== undefined) {
+    const file = typeof source.chartValues === 'string' ? source.chartValues : undefined;
+    const pemDir = source.pemDir ?? (file === undefined ? undefined : path.dirname(path.resolve(file)));
+    if (typeof pemDir !== 'string' || pemDir === '') {
+      fail('pemDir', 'is required with chart values given as an object: the folder holding kmip-key.pem, kmip-cert.pem and kmip-ca.pem');
+    }
+    const values = file === undefined ? source.chartValues : readValuesFile(file, 'chartValues');
+    return settingsFromChart(values, pemDir, withEnv);
+  }
+  return settingsFromEnv(env, opts);
+}
