@@ -463,7 +463,7 @@ describe('KmipBackend descriptor and construction', () => {
     ['empty kmip section (no host)', {}, /kmip\.transport\.tls\.host/],
     ['host empty', { transport: { tls: { host: '', port: 5696 } } }, /host/],
     ['host not a string', { transport: { tls: { host: 42, port: 5696 } } }, /host/],
-    ['port a string', { transport: { tls: { host: 'kms', port: '5696' } } }, /port/],
+    ['port not digits', { transport: { tls: { host: 'kms', port: '5696x' } } }, /port/],
     ['port out of range', { transport: { tls: { host: 'kms', port: 70000 } } }, /port/],
     ['key without cert', { transport: { tls: { host: 'kms', port: 5696, key: KEY_PEM } } }, /kmip\.transport\.tls\.cert/],
     ['cert without key', { transport: { tls: { host: 'kms', port: 5696, cert: CERT_PEM } } }, /kmip\.transport\.tls\.key/],
