@@ -9,7 +9,8 @@ import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, 
 import { logs, safeLog, type Logger } from '../logger';
 import { pickModuleLogger } from './host-logger';
 import { settingsFromHostConfig } from './config';
-import { hostHas, pickHostErrors, type HostError, type HostErrors } from './host-errors';
+import { failureLogFields, toHostError } from './error-mapping';
+import { pickHostErrors, type HostError, type HostErrors } from './host-errors';
 import type { BackendOptions, KmipSettings } from './settings';
 
 export const ARN_PREFIX = 'arn:scality:kms:external:kmip:';
@@ -338,24 +339,35 @@ export class KmipBackend {
         process.nextTick(() => cb(null, ...out));
       },
       (err: unknown) => {
-        const hostErr = this.toHostError(err, op);
+        const hostErr = this.toHostError(err, op, this.#targetOf(fields));
         fields['elapsedMs'] = Date.now() - started;
-        fields['error'] = err instanceof Error ? err.message : String(err);
-        fields['errorCode'] = err instanceof KmipError ? err.code : undefined;
+        const details = failureLogFields(err);
+        for (const k of Object.keys(details)) fields[k] = details[k];
         log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, fields);
         process.nextTick(() => (cb as unknown as (e: HostError) => void)(hostErr));
       },
     );
   }
 
-  /** Our typed error to the host's error object; the description starts with `KMIP:`. */
-  toHostError(err: unknown, op: string): HostError {
-    const text = err instanceof Error ? err.message : String(err);
-    const description = `KMIP: ${op}: ${text.replace(/^KMIP /, "")}`;
-    if (isNotFound(err) && hostHas(this.#errors, 'KMS.NotFoundException')) {
-      return this.#errors['KMS.NotFoundException']!.customizeDescription(description);
+  /** The bucket name, or the key id (an ARN of ours shortened to its id), named in a failure's description. */
+  #targetOf(fields: Record<string, unknown>): string | undefined {
+    const t = fields['bucketName'] ?? fields['keyId'];
+    if (typeof t !== 'string') return undefined;
+    try {
+      return this.keyIdOf(t);
+    } catch {
+      return t;
     }
-    return this.#errors.InternalError.customizeDescription(description);
+  }
+
+  /**
+   * Our typed error to the host's error object, as 2025 hosts map KMIP
+   * failures (see error-mapping.ts): Item Not Found -> KMS.NotFoundException,
+   * other appliance failures -> AccessDenied, the rest -> ServiceUnavailable
+   * or InternalError, never naming a host, address or path.
+   */
+  toHostError(err: unknown, op: string, target?: string): HostError {
+    return toHostError(this.#errors, err, op, target);
   }
 }
 

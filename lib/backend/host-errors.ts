@@ -27,6 +27,7 @@ const DESCRIPTIONS: Readonly<Record<string, readonly [number, string]>> = {
   InternalError: [500, 'We encountered an internal error. Please try again.'],
   'KMS.NotFoundException': [400, 'The request was rejected because the specified entity or resource could not be found.'],
   InvalidArgument: [400, 'Invalid Argument'],
+  AccessDenied: [403, 'Access Denied'],
   ServiceUnavailable: [503, 'The request has failed due to a temporary failure of the server.'],
 };
 

@@ -154,13 +154,13 @@ describe('KmipBackend callback contract (closed port, no KMIP server)', () => {
     ['healthcheck', () => host.healthcheck(reqLog())],
   ];
   for (const [op, call] of unreachable) {
-    it(`${op}: unreachable server calls back an InternalError 'KMIP: ...'`, async () => {
+    it(`${op}: unreachable server calls back a ServiceUnavailable 'KMS (KMIP) error for ...' naming no address`, async () => {
       const r = await call();
       errorsSeen.push(r.err);
-      assertHostErrorShape(r.err, 'InternalError', 500);
+      assertHostErrorShape(r.err, 'ServiceUnavailable', 503);
       const err = r.err as KmsHostError;
-      assert.ok(err.description.startsWith(`KMIP: ${op}: `), err.description);
-      assert.match(err.description, /connect|ECONNREFUSED|no KMIP server/);
+      assert.match(err.description, /cannot be reached$/);
+      assert.doesNotMatch(err.description, /127\.0\.0\.1|ECONNREFUSED|:\d{2,5}\b/);
       assert.equal(r.args.length, 1);
     });
   }
@@ -188,7 +188,7 @@ describe('KmipBackend callback contract (closed port, no KMIP server)', () => {
     assert.equal(c.description, 'x');
     assert.equal(c.is.InternalError, true);
     assert.equal((c as unknown as Record<string, unknown>)['InternalError'], true);
-    assert.ok(err.description.startsWith('KMIP:'), 'the original is not modified');
+    assert.ok(err.description.startsWith('KMS (KMIP) error for '), 'the original is not modified');
     const s = JSON.parse(err.toString()) as Record<string, unknown>;
     assert.deepEqual(Object.keys(s).sort(), ['errorMessage', 'errorType']);
     assert.equal(s['errorType'], 'InternalError');
@@ -211,13 +211,14 @@ describe('KmipBackend callback contract (closed port, no KMIP server)', () => {
   });
 
   it('Item Not Found maps to our KMS.NotFoundException when no errors are injected', () => {
-    const e = backend.toHostError(new KmipOperationError('Encrypt', 'Operation Failed', 'Item Not Found', 'Could not locate object: 7'), 'cipherDataKey');
+    const e = backend.toHostError(new KmipOperationError('Encrypt', 'Operation Failed', 'Item Not Found', 'Could not locate object: 7'), 'cipherDataKey', '7');
     errorsSeen.push(e);
     assert.ok(e instanceof KmsHostError);
     assertHostErrorShape(e, 'KMS.NotFoundException', e.code);
-    assert.equal(e.description, 'KMIP: cipherDataKey: Encrypt failed: Operation Failed / Item Not Found: Could not locate object: 7');
-    const other = backend.toHostError(new KmipOperationError('Encrypt', 'Operation Failed', 'Permission Denied', 'no'), 'cipherDataKey');
-    assertHostErrorShape(other, 'InternalError', 500);
+    assert.equal(e.description, 'KMS (KMIP) error for Encrypt on 7. Item Not Found: Could not locate object: 7');
+    const other = backend.toHostError(new KmipOperationError('Encrypt', 'Operation Failed', 'Permission Denied', 'no'), 'cipherDataKey', '7');
+    assertHostErrorShape(other, 'AccessDenied', 403);
+    assert.equal(other.description, 'KMS (KMIP) error for Encrypt on 7. Permission Denied: no');
   });
 
   it('a request logger that is missing or throws does not break the call', async () => {
@@ -314,7 +315,7 @@ describe('KmipBackend callbacks on success and on internal failures (stubbed net
   });
 
   for (const mode of ['throw', 'reject-string'] as const) {
-    it(`internal failure (${mode}): each callback once, asynchronously, with an InternalError 'KMIP:'`, async () => {
+    it(`internal failure (${mode}): each callback once, asynchronously, with an InternalError 'KMS (KMIP) error for'`, async () => {
       backend.mode = mode;
       const all = [
         await host.createBucketKey('bk', new FakeRequestLog()),
@@ -362,28 +363,30 @@ describe('KmipBackend with the host\'s errors injected', () => {
     assert.ok(r1.err instanceof FakeArsenalError, `not the host's class: ${String(r1.err)}`);
     assert.equal(r1.err.type, 'InternalError');
     assert.equal(r1.err.code, 500);
-    assert.ok(r1.err.description.startsWith('KMIP: cipherDataKey: '));
+    assert.equal(r1.err.description, 'KMS (KMIP) error for Encrypt on k: invalid request: data key must be a Buffer of 32 bytes');
     const r2 = await h.cipherDataKey(1, 'k', Buffer.alloc(32), new FakeRequestLog());
     assert.ok(r2.err instanceof FakeArsenalError);
-    assert.equal(r2.err.type, 'InternalError');
-    assert.match(r2.err.description, /^KMIP: cipherDataKey: .*(connect|no KMIP server)/);
+    assert.equal(r2.err.type, 'ServiceUnavailable');
+    assert.equal(r2.err.description, 'KMS (KMIP) error for Encrypt on k: the key management server cannot be reached');
     const r3 = await h.healthcheck(new FakeRequestLog());
     assert.ok(r3.err instanceof FakeArsenalError);
-    assert.equal(r3.err.code, 500);
+    assert.equal(r3.err.code, 503);
+    assert.equal(r3.err.description, 'KMS (KMIP) error for Query: the key management server cannot be reached');
     await tracker.assertAllExactlyOnce();
   });
 
   it('Item Not Found becomes KMS.NotFoundException only when the host\'s errors have it', () => {
     const notFound = new KmipOperationError('Decrypt', 'Operation Failed', 'Item Not Found', 'Could not locate object: 9');
-    const withNf = make(fakeErrors(true)).toHostError(notFound, 'decipherDataKey');
+    const withNf = make(fakeErrors(true)).toHostError(notFound, 'decipherDataKey', '9');
     assert.ok(withNf instanceof FakeArsenalError);
     assert.equal((withNf as FakeArsenalError).type, 'KMS.NotFoundException');
-    assert.ok(withNf.description.startsWith('KMIP: decipherDataKey: '));
-    const withoutNf = make(fakeErrors(false)).toHostError(notFound, 'decipherDataKey');
+    assert.equal(withNf.description, 'KMS (KMIP) error for Decrypt on 9. Item Not Found: Could not locate object: 9');
+    // An older host without KMS.NotFoundException: an appliance failure like any other.
+    const withoutNf = make(fakeErrors(false)).toHostError(notFound, 'decipherDataKey', '9');
     assert.ok(withoutNf instanceof FakeArsenalError);
-    assert.equal((withoutNf as FakeArsenalError).type, 'InternalError');
-    assert.equal(withoutNf.code, 500);
-    assert.match(withoutNf.description, /Item Not Found/);
+    assert.equal((withoutNf as FakeArsenalError).type, 'AccessDenied');
+    assert.equal(withoutNf.code, 403);
+    assert.equal(withoutNf.description, 'KMS (KMIP) error for Decrypt on 9. Item Not Found: Could not locate object: 9');
   });
 
   it('an injected object that is not an errors object falls back to our own error class', async () => {
@@ -432,7 +435,7 @@ describe('KmipBackend descriptor and construction', () => {
     }
   });
 
-  it('calls after close() call back once with an InternalError, never hang', async () => {
+  it('calls after close() call back once with a ServiceUnavailable, never hang', async () => {
     const b = new KmipBackend({ kmip: hostKmip(await closedPort()), logger: new RecordingLogger() });
     await b.close();
     const t = new CallbackTracker();
@@ -444,7 +447,8 @@ describe('KmipBackend descriptor and construction', () => {
       await h.destroyBucketKey('k', new FakeRequestLog()),
       await h.healthcheck(new FakeRequestLog()),
     ]) {
-      assertHostErrorShape(r.err, 'InternalError', 500);
+      assertHostErrorShape(r.err, 'ServiceUnavailable', 503);
+      assert.match((r.err as KmsHostError).description, /: the key management client is closed$/);
     }
     await t.assertAllExactlyOnce();
   });

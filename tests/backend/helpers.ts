@@ -54,6 +54,12 @@ export function fakeErrors(withNotFound: boolean): object {
     get InternalError() {
       return new FakeArsenalError('InternalError', 500, 'We encountered an internal error. Please try again.');
     },
+    get AccessDenied() {
+      return new FakeArsenalError('AccessDenied', 403, 'Access Denied');
+    },
+    get ServiceUnavailable() {
+      return new FakeArsenalError('ServiceUnavailable', 503, 'The request has failed due to a temporary failure of the server.');
+    },
   };
   if (withNotFound) {
     Object.defineProperty(errors, 'KMS.NotFoundException', {
@@ -210,7 +216,7 @@ export function assertHostErrorShape(err: unknown, type: string, code: number): 
   assert.equal(e.message, type);
   assert.equal(e['code'], code);
   assert.equal(typeof e['description'], 'string');
-  assert.ok((e['description'] as string).startsWith('KMIP:'), `description does not start with KMIP: ${String(e['description'])}`);
+  assert.ok((e['description'] as string).startsWith('KMS (KMIP) error for '), `description does not start with 'KMS (KMIP) error for': ${String(e['description'])}`);
   const md = e['metadata'] as { get?: unknown } | undefined;
   assert.equal(typeof md?.get, 'function', 'err.metadata.get must be a function (the host S3 error writer calls it)');
   assert.equal((e['is'] as Record<string, boolean>)[type], true, `err.is[${type}] must be true`);

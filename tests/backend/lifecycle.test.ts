@@ -160,8 +160,7 @@ pykmipSuite('KmipBackend bucket lifecycle against PyKMIP', (srv) => {
       assertHostErrorShape(err, 'KMS.NotFoundException', err.code);
       assert.equal(err.message, 'KMS.NotFoundException');
       assert.equal(typeof err.code, 'number');
-      assert.ok(err.description.startsWith('KMIP:'));
-      assert.match(err.description, /Item Not Found/);
+      assert.match(err.description, /^KMS \(KMIP\) error for (Encrypt|Decrypt|Revoke|Destroy|Activate) on no-such-key-\d+\. Item Not Found: /);
       assert.equal(typeof err.metadata.get, 'function');
       assert.equal(err.is['KMS.NotFoundException'], true);
       assert.equal(r.results.length, 0);
@@ -170,7 +169,7 @@ pykmipSuite('KmipBackend bucket lifecycle against PyKMIP', (srv) => {
     assert.equal((evidence.error(d.err) as Error).message, 'KMS.NotFoundException');
   });
 
-  it('with injected host errors: Item Not Found becomes their KMS.NotFoundException, or their InternalError when they lack it', async () => {
+  it('with injected host errors: Item Not Found becomes their KMS.NotFoundException, or their AccessDenied when they lack it', async () => {
     const log = reqLog();
     const dk = crypto.randomBytes(32);
     evidence.keys.push(dk);
@@ -178,13 +177,13 @@ pykmipSuite('KmipBackend bucket lifecycle against PyKMIP', (srv) => {
     const r1 = await withNf.cipherDataKey(1, 'no-such-key-515151', dk, log);
     assert.ok(evidence.error(r1.err) instanceof FakeArsenalError);
     assert.equal((r1.err as FakeArsenalError).type, 'KMS.NotFoundException');
-    assert.ok((r1.err as FakeArsenalError).description.startsWith('KMIP:'));
+    assert.equal((r1.err as FakeArsenalError).description.split('. ')[0], 'KMS (KMIP) error for Encrypt on no-such-key-515151');
     const withoutNf = hostCalls(make({}, fakeErrors(false)), tracker);
     const r2 = await withoutNf.cipherDataKey(1, 'no-such-key-515151', dk, log);
     assert.ok(evidence.error(r2.err) instanceof FakeArsenalError);
-    assert.equal((r2.err as FakeArsenalError).type, 'InternalError');
-    assert.equal((r2.err as FakeArsenalError).code, 500);
-    assert.match((r2.err as FakeArsenalError).description, /^KMIP:.*Item Not Found/);
+    assert.equal((r2.err as FakeArsenalError).type, 'AccessDenied');
+    assert.equal((r2.err as FakeArsenalError).code, 403);
+    assert.match((r2.err as FakeArsenalError).description, /^KMS \(KMIP\) error for Encrypt on no-such-key-515151\. Item Not Found/);
   });
 
   it('a key of another KMS provider/protocol is refused with an InternalError saying so, and nothing is sent', async () => {
@@ -228,7 +227,7 @@ pykmipSuite('KmipBackend bucket lifecycle against PyKMIP', (srv) => {
     assert.equal(counter.count(), 0);
     // and the same backend does hit the (closed) network for a valid id: the check above is meaningful
     const r2 = await h.cipherDataKey(1, 'abc', dk, reqLog());
-    assert.match((evidence.error(r2.err) as KmsHostError).description, /^KMIP: .*(connect|ECONNREFUSED|no KMIP server)/);
+    assert.equal((evidence.error(r2.err) as KmsHostError).description, 'KMS (KMIP) error for Encrypt on abc: the key management server cannot be reached');
     assert.equal(counter.count(), 1);
     await t.assertAllExactlyOnce();
   });
@@ -244,11 +243,14 @@ pykmipSuite('KmipBackend bucket lifecycle against PyKMIP', (srv) => {
       for (const c of cases) {
         const b = make({ client: c.client, transport });
         const h = hostCalls(b, tracker);
-        const r = await h.createBucketKey('bucket-refused', reqLog());
+        const l = reqLog();
+        const r = await h.createBucketKey('bucket-refused', l);
         const err = evidence.error(r.err) as KmsHostError;
-        assertHostErrorShape(err, 'InternalError', 500);
-        assert.match(err.description, c.setting, `description does not name the setting: ${err.description}`);
-        assert.doesNotMatch(err.description, c.other, `description names the wrong setting: ${err.description}`);
+        // The S3 client sees the appliance's refusal; the hint naming our setting goes to the log.
+        assertHostErrorShape(err, 'AccessDenied', 403);
+        assert.match(err.description, /^KMS \(KMIP\) error for Create on bucket-refused\. /);
+        assert.match(l.text(), c.setting, `log does not name the setting: ${l.text()}`);
+        assert.doesNotMatch(l.text(), c.other, `log names the wrong setting: ${l.text()}`);
         const v = b.client.serverInfo?.version;
         if (pv !== undefined) assert.deepEqual(v && { major: v.major, minor: v.minor }, { major: 1, minor: 4 });
         else assert.deepEqual(v && { major: v.major, minor: v.minor }, { major: 2, minor: 0 });
@@ -346,7 +348,7 @@ pykmipSuite('KmipBackend healthcheck when the server goes down', (srv) => {
     await Promise.all(backends.map((b) => b.close({ drainTimeoutMs: 0 })));
   });
 
-  it('cached ok stays ok; uncached reports err.code 500 with a KMIP: description', async () => {
+  it('cached ok stays ok; uncached reports err.code 503 with a KMS (KMIP) description naming no address', async () => {
     const mk = (ms: number): KmipBackend => {
       const b = new KmipBackend({ kmip: hostKmipFor(srv(), { healthcheckCacheMs: ms }), logger: new RecordingLogger() });
       backends.push(b);
@@ -361,13 +363,12 @@ pykmipSuite('KmipBackend healthcheck when the server goes down', (srv) => {
 
     assert.equal((await cached.healthcheck(new FakeRequestLog())).err, null, 'a cached ok must stay ok until the cache expires');
     const r = await uncached.healthcheck(new FakeRequestLog());
-    assertHostErrorShape(r.err, 'InternalError', 500);
+    assertHostErrorShape(r.err, 'ServiceUnavailable', 503);
     const err = r.err as KmsHostError;
-    assert.equal(err.code, 500);
-    assert.ok(err.description.startsWith('KMIP:'));
+    assert.equal(err.description, 'KMS (KMIP) error for Query: the key management server cannot be reached');
     // A failure is cached too, within its window, and comes back the same way.
     const again = await uncached.healthcheck(new FakeRequestLog());
-    assertHostErrorShape(again.err, 'InternalError', 500);
+    assertHostErrorShape(again.err, 'ServiceUnavailable', 503);
     await tracker.assertAllExactlyOnce();
   });
 });

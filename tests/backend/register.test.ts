@@ -248,7 +248,7 @@ describe('kmip-kms/register preload in a cloudserver-like host', () => {
     assert.equal(facts.error['type'], 'InternalError');
     assert.equal(facts.error['code'], 500);
     assert.equal(facts.error['isInternal'], true);
-    assert.match(String(facts.error['description']), /^KMIP: decipherDataKey: /);
+    assert.match(String(facts.error['description']), /^KMS \(KMIP\) error for Decrypt on abc: invalid request: /);
 
     const errLines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     assert.equal(errLines.length, 1, `expected exactly one stderr line, got:\n${r.stderr}`);
