@@ -1,12 +1,17 @@
 /**
  * Transport settings: the options a caller passes, their defaults, and
- * resolveTransportOptions, which checks them where they enter (a bad one is a
- * KmipConfigError) and reads PEM files once.
+ * resolveTransportOptions, which checks them where they enter with the one
+ * validator (`settings/validate.ts`, shared with the backend's configuration:
+ * a bad one is a KmipConfigError), reads PEM files once and builds the TLS
+ * secure context once.
  */
-import * as fs from 'node:fs';
+import type { SecureContext } from 'node:tls';
 import { KmipConfigError } from '../errors';
 import { safeLog, type Logger } from '../logger';
 import { KMIP_VERSIONS_2_0_TO_1_2, type ProtocolVersion } from '../kmip/protocol';
+import { draftFromOptions } from './settings/from-options';
+import { secureContextOf, validateTransport } from './settings/validate';
+import type { Warn } from './settings/values';
 
 export type PemInput = string | Buffer;
 
@@ -97,19 +102,11 @@ export interface ResolvedTransportOptions {
   readonly maxMessageBytes: number;
   readonly timerResolutionMs: number;
   readonly logMessages: boolean;
+  /** Built once from `tls` at construction (key, cert, passphrase, ca, ciphers, versions); every connection uses it. */
+  readonly secureContext: SecureContext;
 }
 
 export type TimeoutPhaseOption = 'connect' | 'handshake' | 'negotiation';
-
-function readPem(input: PemInput, what: string): string | Buffer {
-  if (Buffer.isBuffer(input)) return input;
-  if (input.includes('-----BEGIN')) return input;
-  try {
-    return fs.readFileSync(input);
-  } catch (err) {
-    throw new KmipConfigError(`cannot read ${what} file ${JSON.stringify(input)}: ${(err as Error).message}`, what);
-  }
-}
 
 function clampInt(v: number | undefined, dflt: number, min: number, name: string): number {
   if (v === undefined) return dflt;
@@ -117,54 +114,42 @@ function clampInt(v: number | undefined, dflt: number, min: number, name: string
   return Math.floor(v);
 }
 
+/**
+ * Checks the options where they enter, with the same validator as the
+ * backend's configuration (a bad one is a KmipConfigError naming it, before
+ * anything connects), reads PEM files once, builds the TLS secure context
+ * once, and applies the defaults.
+ */
 export function resolveTransportOptions(o: TransportOptions, logger: Logger): ResolvedTransportOptions {
-  if (!o || !Array.isArray(o.hosts) || o.hosts.length === 0) throw new KmipConfigError('at least one KMIP server host is required', 'hosts');
-  for (const h of o.hosts) {
-    if (typeof h.host !== 'string' || h.host.length === 0) throw new KmipConfigError('every host needs a non-empty host name', 'hosts');
-    if (!Number.isInteger(h.port) || h.port < 1 || h.port > 65535) throw new KmipConfigError(`port must be 1..65535, got ${String(h.port)}`, 'port');
-  }
-  let depth = o.pipelineDepth ?? 8;
-  if (!Number.isInteger(depth) || depth < 0) throw new KmipConfigError(`pipelineDepth must be a non-negative integer, got ${String(depth)}`, 'pipelineDepth');
-  if (depth === 0) {
-    safeLog(logger, 'warn', 'KMIP pipelineDepth 0 is invalid; using 1', { pipelineDepth: 0 });
-    depth = 1;
-  }
-  const versions = o.protocolVersions ?? DEFAULT_VERSIONS;
-  if (versions.length === 0) throw new KmipConfigError('protocolVersions must not be empty', 'protocolVersions');
-  const t = o.tls ?? {};
-  const tlsOpts = {
-    ...t,
-    ca: t.ca === undefined ? undefined : (Array.isArray(t.ca) ? t.ca : [t.ca]).map((c: PemInput) => readPem(c, 'ca')),
-    cert: t.cert === undefined ? undefined : readPem(t.cert, 'cert'),
-    key: t.key === undefined ? undefined : readPem(t.key, 'key'),
-  };
-  if ((tlsOpts.cert === undefined) !== (tlsOpts.key === undefined)) {
-    throw new KmipConfigError('tls.cert and tls.key must be given together', tlsOpts.cert === undefined ? 'cert' : 'key');
-  }
-  if (t.rejectUnauthorized === false) {
+  const warn: Warn = (message, key) => safeLog(logger, 'warn', `KMIP configuration: ${message}`, { key });
+  const v = validateTransport(draftFromOptions(o, warn), warn);
+  const secureContext = secureContextOf(v.tls);
+  if (!secureContext) throw new KmipConfigError('KMIP configuration: tls could not be prepared', 'tls');
+  if (v.tls.rejectUnauthorized === false) {
     safeLog(logger, 'warn', 'KMIP TLS server certificate verification is DISABLED (rejectUnauthorized: false); do not use this in production');
   }
-  const rc = o.reconnect ?? {};
+  const rc = v.reconnect ?? {};
   return {
-    hosts: o.hosts,
-    tls: tlsOpts as ResolvedTransportOptions['tls'],
-    pipelineDepth: depth,
-    poolSize: clampInt(o.poolSize, 1, 1, 'poolSize'),
-    maxQueueLength: clampInt(o.maxQueueLength, 10000, 0, 'maxQueueLength'),
-    connectTimeoutMs: clampInt(o.connectTimeoutMs, 5000, 1, 'connectTimeoutMs'),
-    handshakeTimeoutMs: clampInt(o.handshakeTimeoutMs, 5000, 1, 'handshakeTimeoutMs'),
-    queueTimeoutMs: clampInt(o.queueTimeoutMs, 10000, 1, 'queueTimeoutMs'),
-    requestTimeoutMs: clampInt(o.requestTimeoutMs, 15000, 1, 'requestTimeoutMs'),
-    idleTimeoutMs: clampInt(o.idleTimeoutMs, 60000, 0, 'idleTimeoutMs'),
+    hosts: v.hosts,
+    tls: v.tls,
+    secureContext,
+    pipelineDepth: v.pipelineDepth ?? 8,
+    poolSize: v.poolSize ?? 1,
+    maxQueueLength: v.maxQueueLength ?? 10000,
+    connectTimeoutMs: v.connectTimeoutMs ?? 5000,
+    handshakeTimeoutMs: v.handshakeTimeoutMs ?? 5000,
+    queueTimeoutMs: v.queueTimeoutMs ?? 10000,
+    requestTimeoutMs: v.requestTimeoutMs ?? 15000,
+    idleTimeoutMs: v.idleTimeoutMs ?? 60000,
     reconnect: {
-      baseDelayMs: clampInt(rc.baseDelayMs, 100, 0, 'reconnect.baseDelayMs'),
-      maxDelayMs: clampInt(rc.maxDelayMs, 10000, 0, 'reconnect.maxDelayMs'),
-      jitter: Math.min(1, Math.max(0, rc.jitter ?? 0.2)),
+      baseDelayMs: rc.baseDelayMs ?? 100,
+      maxDelayMs: rc.maxDelayMs ?? 10000,
+      jitter: rc.jitter ?? 0.2,
     },
-    protocolVersions: versions,
-    skipQuery: o.skipQuery ?? false,
-    maxMessageBytes: clampInt(o.maxMessageBytes, 16 * 1024 * 1024, 64, 'maxMessageBytes'),
+    protocolVersions: v.protocolVersions ?? DEFAULT_VERSIONS,
+    skipQuery: v.skipQuery ?? false,
+    maxMessageBytes: v.maxMessageBytes ?? 16 * 1024 * 1024,
     timerResolutionMs: clampInt(o.timerResolutionMs, 25, 1, 'timerResolutionMs'),
-    logMessages: o.logMessages ?? false,
+    logMessages: v.logMessages ?? false,
   };
 }

@@ -8,22 +8,36 @@ import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import { KmipConnectionError, KmipError, KmipTlsError } from '../errors';
 import type { HostAddress, TlsOptions } from './options';
+import { secureContextOf } from './settings/validate';
 
-/** The tls.connect options for `addr` (PEM contents already read by resolveTransportOptions). */
+/**
+ * The tls.connect options for `addr`. The key, certificate, passphrase, CAs,
+ * ciphers and versions are in the secure context resolveTransportOptions
+ * built (and checked) once at construction: nothing here can throw on them.
+ */
 export function tlsConnectOptions(addr: HostAddress, o: TlsOptions): tls.ConnectionOptions {
-  const connectOpts: tls.ConnectionOptions = {
-    host: addr.host,
-    port: addr.port,
-    servername: o.servername ?? (isIP(addr.host) ? undefined : addr.host),
-    rejectUnauthorized: o.rejectUnauthorized ?? true,
-    minVersion: o.minVersion ?? 'TLSv1.2',
-    ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
-    ...(o.ciphers ? { ciphers: o.ciphers } : {}),
-    ...(o.ca ? { ca: o.ca as (string | Buffer)[] } : {}),
-    ...(o.cert ? { cert: o.cert as string | Buffer } : {}),
-    ...(o.key ? { key: o.key as string | Buffer } : {}),
-    ...(o.passphrase ? { passphrase: o.passphrase } : {}),
-  };
+  const secureContext = secureContextOf(o);
+  const connectOpts: tls.ConnectionOptions = secureContext
+    ? {
+        host: addr.host,
+        port: addr.port,
+        servername: o.servername ?? (isIP(addr.host) ? undefined : addr.host),
+        rejectUnauthorized: o.rejectUnauthorized ?? true,
+        secureContext,
+      }
+    : {
+        host: addr.host,
+        port: addr.port,
+        servername: o.servername ?? (isIP(addr.host) ? undefined : addr.host),
+        rejectUnauthorized: o.rejectUnauthorized ?? true,
+        minVersion: o.minVersion ?? 'TLSv1.2',
+        ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+        ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+        ...(o.ca ? { ca: o.ca as (string | Buffer)[] } : {}),
+        ...(o.cert ? { cert: o.cert as string | Buffer } : {}),
+        ...(o.key ? { key: o.key as string | Buffer } : {}),
+        ...(o.passphrase ? { passphrase: o.passphrase } : {}),
+      };
   if (o.servername && isIP(addr.host)) {
     // SNI must not be an IP, but the certificate check should use the given name.
     connectOpts.checkServerIdentity = (_h, cert) => tls.checkServerIdentity(o.servername!, cert);

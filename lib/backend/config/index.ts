@@ -40,7 +40,8 @@ import { readHostForm } from './from-host';
 import { finalize } from './validate';
 
 export { ENV_VARIABLES } from './from-env';
-export { KNOWN_VERSIONS, OPTION_BOUNDS, SETTINGS_DEFAULTS } from './validate';
+export { SETTINGS_DEFAULTS } from './validate';
+export { KNOWN_VERSIONS, OPTION_BOUNDS } from '../../transport/settings/validate';
 
 export interface ConfigLoadOptions {
   /** Receives warnings (unknown keys, pipelineDepth 0, ...). Default: stderr. */

@@ -8,7 +8,7 @@
  */
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'crypto';
 import * as tls from 'tls';
-import { fail, type Pem, type Val, type Warn } from './draft';
+import { fail, type Pem, type Val, type Warn } from './values';
 
 const where = (p: Pem): string => (p.file === undefined ? 'value' : `file ${JSON.stringify(p.file)}`);
 
