@@ -3,7 +3,7 @@
  * pipelined transport. A server failure becomes a KmipOperationError carrying
  * the operation, Result Status, Result Reason (by name) and Result Message.
  */
-import { KmipInvalidArgumentError, KmipOperationError } from '../errors';
+import { KmipConfigError, KmipInvalidArgumentError, KmipOperationError } from '../errors';
 import * as ops from '../kmip/operations';
 import { printTtlv } from '../kmip/printer';
 import {
@@ -49,7 +49,11 @@ function uid(id: unknown, what = 'uniqueIdentifier'): string {
 export class KmipClient {
   readonly transport: KmipTransport;
 
+  /** Throws KmipConfigError on unusable options (checked like the backend's configuration), before anything connects. */
   constructor(options: KmipClientOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new KmipConfigError(`KMIP configuration: options must be an object, got ${options === null ? 'null' : typeof options}`, 'options');
+    }
     this.transport = new KmipTransport(options);
     this.transport.setMessagePrinter((item) => printTtlv(item));
   }
