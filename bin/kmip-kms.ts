@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KmipBackend } from '../lib/backend/backend';
-import { loadSettings, settingsFromHostConfig } from '../lib/backend/config';
+import { isValuesFileName, loadSettings, settingsFromHostConfig } from '../lib/backend/config';
 import type { KmipSettings } from '../lib/backend/settings';
 import { runDemo } from '../lib/demo';
 import { KmipError } from '../lib/errors';
@@ -51,8 +51,8 @@ destroy the key; prints negotiated version, vendor, throughput and latency.
   --keys N             data keys to wrap and unwrap (default 5000)
   --concurrency M      operations in flight (default 64)
   --server HOST:PORT   use this KMIP server instead of the development server
-  --config FILE        cloudserver config.json (or chart values JSON with --pem-dir) for --server
-  --pem-dir DIR        folder of kmip-*.pem files (chart form)
+  --config FILE        cloudserver config.json, or the chart's values.yaml (kmip-*.pem beside it)
+  --pem-dir DIR        folder of the chart's kmip-*.pem files (default: beside values.yaml)
   --json               print the report as JSON
 `,
   'dev-server': `Usage: kmip-kms dev-server [--port N] [--host H] [--certs DIR] [--data FILE] [--coalesce] [limits]
@@ -76,7 +76,7 @@ Limits (an idle, slow or non-reading client cannot hold resources forever):
   --max-buffered-bytes N  per connection, unsent answers beyond which it stops reading
                           until the client reads (default 8388608)
 `,
-  probe: `Usage: kmip-kms probe (--config FILE | --pem-dir DIR --config VALUES.json | --env) [--json]
+  probe: `Usage: kmip-kms probe (--config config.json | --config values.yaml [--pem-dir DIR] | --env) [--json]
 
 Connects as the S3 server would and reports: TLS version and cipher, certificate
 subjects and expiry dates, negotiated KMIP version, vendor, the operations of the
@@ -84,8 +84,9 @@ three required server profiles, a self-test (create, activate, encrypt, decrypt,
 revoke, destroy of a scratch key) and the two optional features. Ends with a
 verdict; exit code 0 = pass, 1 = fail, 2 = bad usage.
 
-  --config FILE      cloudserver config.json (kmip section), or chart values (JSON) with --pem-dir
-  --pem-dir DIR      folder of kmip-key.pem, kmip-cert.pem, kmip-ca.pem (chart form)
+  --config FILE      cloudserver config.json (kmip section), or the chart's values.yaml
+                     (YAML or JSON; kmip-key.pem, kmip-cert.pem, kmip-ca.pem beside it)
+  --pem-dir DIR      folder of the chart's kmip-*.pem files (default: beside values.yaml)
   --env              read only the S3KMIP_* environment variables
   --server HOST:PORT override the server to probe
   --no-self-test     do not create any key
@@ -139,12 +140,12 @@ function settingsFrom(values: Record<string, string | boolean | undefined>, logg
   const config = values['config'] as string | undefined;
   const pemDir = values['pem-dir'] as string | undefined;
   let s: KmipSettings;
-  if (pemDir !== undefined) {
-    if (!config) throw new UsageError('--pem-dir needs --config VALUES.json (the chart values)');
-    s = loadSettings({ chartValues: config, pemDir }, { logger });
+  if (pemDir !== undefined || (config !== undefined && isValuesFileName(config))) {
+    if (!config) throw new UsageError('--pem-dir needs --config values.yaml (the chart values)');
+    s = loadSettings({ chartValues: config, ...(pemDir !== undefined ? { pemDir } : {}) }, { logger });
   } else if (config !== undefined) s = loadSettings({ configFile: config }, { logger });
   else if (values['env']) s = loadSettings({}, { logger });
-  else throw new UsageError('give --config FILE (cloudserver config.json), --config VALUES.json --pem-dir DIR (chart), or --env');
+  else throw new UsageError('give --config FILE (cloudserver config.json or the chart\'s values.yaml), or --env');
   const server = values['server'] as string | undefined;
   if (server) s = { ...s, transport: { ...s.transport, hosts: [hostPort(server)] } };
   return s;
