@@ -2,9 +2,9 @@
  * The module-level logger for connection events: the host's own werelogs
  * (resolved from the host process, like its arsenal) when there is one, so
  * that our lines land in the host's log stream; else warnings and errors as
- * JSON lines on stderr.
+ * JSON lines on stderr with werelogs' field names and an ISO time.
  */
-import { stderrLogger, type Logger } from '../logger';
+import { LOGGER_NAME, stderrLogger, type Logger } from '../logger';
 import { defaultSearchPaths } from './host-errors';
 
 function isLogger(v: unknown): v is Logger {
@@ -14,7 +14,7 @@ function isLogger(v: unknown): v is Logger {
 }
 
 /** A werelogs Logger named `name` from the host, if the host has werelogs. */
-export function resolveHostLogger(name = 'KmipKms', searchFrom: readonly string[] = defaultSearchPaths()): Logger | undefined {
+export function resolveHostLogger(name = LOGGER_NAME, searchFrom: readonly string[] = defaultSearchPaths()): Logger | undefined {
   for (const from of searchFrom) {
     try {
       const p = require.resolve('werelogs', { paths: [from] });

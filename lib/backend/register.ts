@@ -1,7 +1,11 @@
 import * as path from 'node:path';
 import { KmipConfigError } from '../errors';
+import { LOGGER_NAME, safeLog, writeLogLine } from '../logger';
+import { resolveHostLogger } from './host-logger';
 import type { BackendOptions } from './settings';
 import { KmipBackend } from './backend';
+
+const ACTIVE_MESSAGE = 'kmip-kms is active as the host KMIP backend';
 
 export interface InstallResult {
   readonly arsenalPath: string;
@@ -51,15 +55,11 @@ export function installInto(hostDir: string, opts: { quiet?: boolean } = {}): In
     replaced.push(slot);
   }
   if (!opts.quiet) {
-    process.stderr.write(
-      JSON.stringify({
-        level: 'info',
-        name: 'kmip-kms',
-        message: 'kmip-kms is active as the host KMIP backend',
-        arsenal: path.relative(hostDir, arsenalPath),
-        replaced,
-      }) + '\n',
-    );
+    // One voice in the host's log: through the host's werelogs when it has one, else our line with its field names.
+    const fields = { arsenal: path.relative(hostDir, arsenalPath), replaced };
+    const hostLogger = resolveHostLogger(LOGGER_NAME, [hostDir]);
+    if (hostLogger) safeLog(hostLogger, 'info', ACTIVE_MESSAGE, fields);
+    else writeLogLine('info', ACTIVE_MESSAGE, fields);
   }
   return { arsenalPath, replaced };
 }

@@ -3,6 +3,8 @@
  * optionally trace) taking a message and a fields object. The host's request
  * loggers and module loggers both fit.
  */
+import * as os from 'os';
+
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -15,12 +17,25 @@ export interface Logger {
 
 const noop = (): void => {};
 
-/** Prints warnings and errors to stderr as one JSON line each; drops the rest. */
+/** Our logger name: the one a host werelogs Logger gets too (`new Logger('KmipKms')`). */
+export const LOGGER_NAME = 'KmipKms';
+
+/**
+ * One log line on stderr when the host's werelogs is not there: JSON with
+ * werelogs' field names (name, time, level, message, hostname, pid) and an
+ * ISO time, then the line's own fields.
+ */
+export function writeLogLine(level: string, msg: string, fields?: LogFields): void {
+  const line = { name: LOGGER_NAME, time: new Date().toISOString(), level, message: msg, hostname: os.hostname(), pid: process.pid, ...fields };
+  process.stderr.write(JSON.stringify(line) + '\n');
+}
+
+/** Prints warnings and errors to stderr as one JSON line each (writeLogLine); drops the rest. */
 export const stderrLogger: Logger = {
   debug: noop,
   info: noop,
-  warn: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'warn', name: 'kmip-kms', message: msg, ...fields }) + '\n'),
-  error: (msg, fields) => process.stderr.write(JSON.stringify({ level: 'error', name: 'kmip-kms', message: msg, ...fields }) + '\n'),
+  warn: (msg, fields) => writeLogLine('warn', msg, fields),
+  error: (msg, fields) => writeLogLine('error', msg, fields),
 };
 
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop, trace: noop };

@@ -253,12 +253,44 @@ describe('kmip-kms/register preload in a cloudserver-like host', () => {
     const errLines = r.stderr.split('\n').filter((l) => l.trim() !== '');
     assert.equal(errLines.length, 1, `expected exactly one stderr line, got:\n${r.stderr}`);
     const active = JSON.parse(errLines[0]!) as Record<string, unknown>;
-    assert.equal(active['name'], 'kmip-kms');
+    // No werelogs in this host: our own line, with werelogs' field names and an ISO time.
+    assert.equal(active['name'], 'KmipKms');
+    assert.equal(active['level'], 'info');
+    assert.match(String(active['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(active['hostname'], os.hostname());
+    assert.equal(typeof active['pid'], 'number');
     assert.match(String(active['message']), /kmip-kms is active/);
     assert.deepEqual(active['replaced'], ['kmipClient', 'kmipClusterClient']);
     assert.equal(active['arsenal'], path.join('node_modules', 'arsenal', 'index.js'));
     // Never a PEM body on any output.
     for (const out of [r.stdout, r.stderr]) assert.doesNotMatch(out, /-----BEGIN/);
+  });
+
+  it('a host with werelogs: the active line goes through the host\'s Logger(\'KmipKms\'), in the host\'s format', async () => {
+    const dir = buildHost(root, 'host-werelogs', { arsenal: ARSENAL_OK, pki, port });
+    writeFile(path.join(dir, 'node_modules', 'werelogs', 'package.json'), JSON.stringify({ name: 'werelogs', version: '8.1.0', main: 'index.js' }));
+    writeFile(
+      path.join(dir, 'node_modules', 'werelogs', 'index.js'),
+      `'use strict';
+class Logger {
+  constructor(name) { this.name = name; }
+  log(level, message, fields) { process.stderr.write('HOSTFMT ' + JSON.stringify(Object.assign({ name: this.name, level, message }, fields)) + '\\n'); }
+  trace(m, f) { this.log('trace', m, f); } debug(m, f) { this.log('debug', m, f); } info(m, f) { this.log('info', m, f); }
+  warn(m, f) { this.log('warn', m, f); } error(m, f) { this.log('error', m, f); } fatal(m, f) { this.log('fatal', m, f); }
+}
+module.exports = { Logger };
+`,
+    );
+    const r = await runHost(dir);
+    assert.equal(r.code, 0, `host exited ${String(r.code)}\nstderr:\n${r.stderr}`);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.length >= 1, r.stderr);
+    for (const l of lines) assert.ok(l.startsWith('HOSTFMT '), `a line not in the host's format: ${l}`);
+    const active = JSON.parse(lines[0]!.slice('HOSTFMT '.length)) as Record<string, unknown>;
+    assert.equal(active['name'], 'KmipKms');
+    assert.equal(active['level'], 'info');
+    assert.match(String(active['message']), /kmip-kms is active/);
+    assert.deepEqual(active['replaced'], ['kmipClient', 'kmipClusterClient']);
   });
 
   it('a host folder without arsenal: the preload throws, the process exits non-zero naming arsenal', async () => {
