@@ -2,6 +2,8 @@
 'use strict';
 // Runs every compiled test file (dist/tests/**/*.test.js) with Node's own test
 // runner and the TAP reporter, whose closing lines read `# pass N` / `# fail N`.
+// Node 16.20 (the host's runtime) has `node --test` but no `--test-reporter`:
+// TAP is its only output, so the flag is given only where it exists.
 // Usage: node scripts/run-tests.js [substring filter...]
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -23,5 +25,7 @@ if (selected.length === 0) {
   console.error('no test files found under dist/tests (did the build run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...selected], { stdio: 'inherit' });
+const modern = process.allowedNodeEnvironmentFlags.has('--test-reporter');
+const flags = modern ? ['--test-reporter=tap'] : ['--require', path.join(__dirname, 'node16-test-compat.js')];
+const r = spawnSync(process.execPath, ['--test', ...flags, ...selected], { stdio: 'inherit' });
 process.exit(r.status === null ? 1 : r.status);

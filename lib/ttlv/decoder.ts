@@ -1,4 +1,18 @@
-import { isUtf8 } from 'node:buffer';
+import * as nodeBuffer from 'node:buffer';
+
+/** buffer.isUtf8 (Node 18.14+), else a fatal TextDecoder (Node 16.20, the host's runtime). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const isUtf8: (b: Buffer) => boolean =
+  typeof (nodeBuffer as { isUtf8?: unknown }).isUtf8 === 'function'
+    ? (nodeBuffer as unknown as { isUtf8: (b: Buffer) => boolean }).isUtf8
+    : (b) => {
+        try {
+          strictUtf8.decode(b);
+          return true;
+        } catch {
+          return false;
+        }
+      };
 import { TtlvError } from './errors';
 import type { TtlvItem } from './types';
 
