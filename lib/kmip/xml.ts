@@ -263,7 +263,7 @@ class XmlReader {
       } else if (s.startsWith('<![CDATA[', lt)) {
         const e = s.indexOf(']]>', lt + 9);
         if (e < 0) this.fail('CDATA section is never closed (missing "]]>")', lt);
-        if (this.strictText && s.slice(lt + 9, e).trim() !== '') this.fail('unexpected CDATA text', lt, stack.at(-1)?.name);
+        if (this.strictText && s.slice(lt + 9, e).trim() !== '') this.fail('unexpected CDATA text', lt, stack[stack.length - 1]?.name);
         this.pos = e + 3;
       } else if (s.startsWith('<?', lt)) {
         const e = s.indexOf('?>', lt + 2);
@@ -320,13 +320,13 @@ class XmlReader {
           node.attrs.set(attr, this.unescape(raw.replace(/\r\n|[\t\n\r]/g, ' '), this.pos + 1, name));
           this.pos = end + 1;
         }
-        const parent = stack.at(-1);
+        const parent = stack[stack.length - 1];
         if (parent !== undefined) parent.children.push(node);
         else roots.push(node);
         if (!selfClosing) stack.push(node);
       }
     }
-    const open = stack.at(-1);
+    const open = stack[stack.length - 1];
     if (open !== undefined) {
       throw new KmipXmlError('XML_SYNTAX', `element <${open.name}> is never closed (end of input)`, {
         line: open.line,
@@ -350,7 +350,7 @@ class XmlReader {
       } else if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
         i++;
       } else {
-        this.fail(`unexpected text ${JSON.stringify(s.slice(i, Math.min(end, i + 20)).trim())}`, i, stack.at(-1)?.name);
+        this.fail(`unexpected text ${JSON.stringify(s.slice(i, Math.min(end, i + 20)).trim())}`, i, stack[stack.length - 1]?.name);
       }
     }
   }
