@@ -14,7 +14,7 @@ import {
   type RequestHeaderOptions,
   type ResponseBatchItem,
 } from '../kmip/protocol';
-import { KmipTransport, type ServerInfo } from '../transport/transport';
+import { KmipTransport, type ServerInfo, type TransportStats } from '../transport/transport';
 import type { TransportOptions } from '../transport/options';
 
 export type KmipClientOptions = TransportOptions;
@@ -63,6 +63,15 @@ export class KmipClient {
     return this.transport.serverInfo;
   }
 
+  /**
+   * Per host: state (unknown / up / suspect / down, since when), requests in
+   * flight, requests answered, errors by kind, reconnects, p50/p99 latency over
+   * the last minute; plus totals. Cheap enough to call every second.
+   */
+  stats(): TransportStats {
+    return this.transport.stats();
+  }
+
   /** Sends one operation; resolves its read result or rejects with a typed error. */
   async call<R>(op: ops.OperationRequest<R>, opts?: CallOptions): Promise<R> {
     const r = await this.transport.send([op], opts);
@@ -94,8 +103,15 @@ export class KmipClient {
     return this.call(ops.query(functions), opts);
   }
 
-  create(options: ops.CreateSymmetricKeyOptions = {}, opts?: CallOptions): Promise<ops.CreateResult> {
-    return this.call(ops.create(options), opts);
+  /** Creates a key; with `spread` host selection, later requests on it prefer the node that created it (replication lag). */
+  async create(options: ops.CreateSymmetricKeyOptions = {}, opts?: CallOptions): Promise<ops.CreateResult> {
+    const op = ops.create(options);
+    const r = await this.transport.send([op], opts);
+    const it = r.items[0]!;
+    if (it.status !== 0) throw operationError(op.operation, it);
+    const created = op.read(it.payload, r.version);
+    this.transport.keyCreated(created.uniqueIdentifier, r.server);
+    return created;
   }
 
   activate(uniqueIdentifier: string, opts?: CallOptions): Promise<string> {

@@ -159,6 +159,8 @@ const uidItem = (uid: string | undefined): TtlvItem[] => (uid === undefined ? []
 export interface OperationRequest<R> {
   readonly operation: number;
   readonly idempotent: boolean;
+  /** The Unique Identifier of the object it acts on, when it names one (host selection uses it for key affinity). */
+  readonly key?: string | undefined;
   payload(version: ProtocolVersion): TtlvItem[];
   read(payload: StructureItem | undefined, version: ProtocolVersion): R;
 }
@@ -167,6 +169,7 @@ export function discoverVersions(offer: readonly ProtocolVersion[]): OperationRe
   return {
     operation: Op.DiscoverVersions,
     idempotent: true,
+    key: undefined,
     payload: () =>
       offer.map((v) => s(Tag.ProtocolVersion, [int(Tag.ProtocolVersionMajor, v.major), int(Tag.ProtocolVersionMinor, v.minor)])),
     read: (payload) => {
@@ -200,6 +203,7 @@ export function query(functions: readonly number[]): OperationRequest<QueryResul
   return {
     operation: Op.Query,
     idempotent: true,
+    key: undefined,
     payload: () => functions.map((f) => en(Tag.QueryFunction, f)),
     read: (payload) => {
       const operations: number[] = [];
@@ -249,6 +253,7 @@ export function create(opts: CreateSymmetricKeyOptions = {}): OperationRequest<C
   return {
     operation: Op.Create,
     idempotent: false,
+    key: undefined,
     payload: (version) => {
       const attrs: AttributeSpec[] = [
         { kind: 'standard', item: en(Tag.CryptographicAlgorithm, opts.algorithm ?? 3) },
@@ -280,6 +285,7 @@ export function activate(uid: string | undefined): OperationRequest<string> {
   return {
     operation: Op.Activate,
     idempotent: false,
+    key: uid,
     payload: () => uidItem(uid),
     read: (p) => text(p, Tag.UniqueIdentifier, 'Unique Identifier'),
   };
@@ -290,6 +296,7 @@ export function revoke(uid: string | undefined, reasonCode: number = RevocationR
   return {
     operation: Op.Revoke,
     idempotent: false,
+    key: uid,
     payload: () => {
       const reason: TtlvItem[] = [en(Tag.RevocationReasonCode, reasonCode)];
       if (message !== undefined) reason.push(txt(Tag.RevocationMessage, message));
@@ -303,6 +310,7 @@ export function destroy(uid: string | undefined): OperationRequest<string> {
   return {
     operation: Op.Destroy,
     idempotent: false,
+    key: uid,
     payload: () => uidItem(uid),
     read: (p) => text(p, Tag.UniqueIdentifier, 'Unique Identifier'),
   };
@@ -321,6 +329,7 @@ export function get(uid: string | undefined, keyFormatType?: number): OperationR
   return {
     operation: Op.Get,
     idempotent: true,
+    key: uid,
     payload: () => {
       const p = uidItem(uid);
       if (keyFormatType !== undefined) p.push(en(Tag.KeyFormatType, keyFormatType));
@@ -360,6 +369,7 @@ export function getAttributes(uid: string | undefined, names: readonly string[] 
   return {
     operation: Op.GetAttributes,
     idempotent: true,
+    key: uid,
     payload: (version) => {
       const p = uidItem(uid);
       for (const n of names) {
@@ -389,6 +399,7 @@ export function locate(opts: LocateOptions): OperationRequest<string[]> {
   return {
     operation: Op.Locate,
     idempotent: true,
+    key: undefined,
     payload: (version) => {
       const p: TtlvItem[] = [];
       if (opts.maximumItems !== undefined) p.push(int(Tag.MaximumItems, opts.maximumItems));
@@ -460,11 +471,13 @@ function cryptoParamsBytes(cp: CryptographicParameters): Buffer {
 class CipherRequest implements OperationRequest<CipherResult> {
   readonly operation: number;
   readonly idempotent = true;
+  readonly key: string | undefined;
   readonly #o: CipherRequestOptions;
 
   constructor(operation: number, o: CipherRequestOptions) {
     if (!Buffer.isBuffer(o.data)) throw new KmipInvalidArgumentError('data must be a Buffer');
     this.operation = operation;
+    this.key = o.uniqueIdentifier;
     this.#o = o;
   }
 

@@ -21,9 +21,13 @@ import {
 } from '../errors';
 import { readResponseMessage, resultReasonName, writeRequestMessage, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
 import { decode, TtlvFramer, TtlvWriter, TtlvError, type TtlvItem } from '../ttlv';
-import { AUTHENTICATION_NOT_SUCCESSFUL, discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
+import type { HostCounters } from './host-stats';
+import { discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
 import { type HostAddress, type ResolvedTransportOptions, type TimeoutPhaseOption } from './options';
-import { describeOps, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
+import { answer, describeOps, failed, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
+import { sessionExpiry } from './session-expiry';
+
+const ITEM_NOT_FOUND = 0x01;
 import { classifyConnectError, closedError, tlsConnectOptions } from './tls-setup';
 
 export interface ServerInfo {
@@ -42,6 +46,9 @@ export interface ServerInfo {
 export interface ConnectionHost {
   readonly addr: HostAddress;
   readonly label: string;
+  /** hosts.ts's state: 'unknown' | 'up' | 'suspect' | 'down'. */
+  readonly health: string;
+  readonly stats: HostCounters;
 }
 
 /** What a connection calls back into: the transport that owns it. */
@@ -57,6 +64,12 @@ export interface ConnectionOwner<H extends ConnectionHost> {
   /** Requests to retry first, elsewhere (this connection is closing). */
   requeueFront(ps: Pending[]): void;
   onReady(c: Connection<H>, info: ServerInfo): void;
+  /** Bytes arrived from a host marked suspect. */
+  heard(c: Connection<H>): void;
+  /** `p` got its answer on `c` after `ms` (figures, metrics). */
+  answered(c: Connection<H>, p: Pending, ms: number, failed: boolean): void;
+  /** True when an Item Not Found from `host` may be retried on another host. */
+  otherUsable(host: H): boolean;
   /** The connection ended. `setupError` is set when it failed before becoming ready. */
   onClosed(c: Connection<H>, setupError: Error | undefined, cause?: Error): void;
 }
@@ -76,6 +89,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   readonly inflight = new Map<number, Pending>();
   messagesInFlight = 0;
   lastActivity: number;
+  /** Last byte received, or when requests went from none to some in flight: the start of any silence. */
+  lastReceived: number;
   successes = 0;
   readonly #owner: ConnectionOwner<H>;
   readonly host: H;
@@ -96,6 +111,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.host = host;
     const now = Date.now();
     this.lastActivity = now;
+    this.lastReceived = now;
     this.phaseDeadline = now + opts.connectTimeoutMs;
     this.version = opts.protocolVersions[0]!;
     this.#framer = new TtlvFramer({ maxMessageBytes: opts.maxMessageBytes });
@@ -145,7 +161,9 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
 
   async #negotiate(opts: ResolvedTransportOptions): Promise<void> {
     this.state = 'negotiating';
-    this.phaseDeadline = Date.now() + opts.requestTimeoutMs;
+    // Its own deadline, handshake-sized: a host that completes TLS and then
+    // says nothing is given up before requests waiting for it time out.
+    this.phaseDeadline = Date.now() + opts.handshakeTimeoutMs;
     const send: SetupSend = (op, version) => this.#sendInternal(op, version);
     const chosen = await discoverVersion(this.host.label, opts.protocolVersions, send);
     this.version = chosen;
@@ -202,17 +220,18 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       writeRequestMessage(w, version, p.ops, ids, p.header);
     } catch (err) {
       w.pos = mark;
-      p.done = true;
       const e = err instanceof KmipError ? err : new KmipInvalidArgumentError(`cannot encode ${describeOps(p.ops).join('+')} request: ${(err as Error).message}`);
-      p.reject(e);
+      failed(p, e);
       return false;
     }
     if (this.#owner.logMessages) this.#owner.logMessage('sent', this.host.label, decode(w.buf.subarray(mark, w.pos)));
     const now = Date.now();
     p.ids = ids;
     p.conn = this;
+    p.sentAt = now;
     if (!p.internal) p.deadline = now + p.timeoutMs;
     for (let i = 0; i < n; i++) this.inflight.set(ids[i]!, p);
+    if (this.messagesInFlight === 0) this.lastReceived = now;
     this.messagesInFlight++;
     this.#dispatchedSinceFlush++;
     this.lastActivity = now;
@@ -246,7 +265,10 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   #onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
     this.#gotBytes = true;
-    this.lastActivity = Date.now();
+    const now = Date.now();
+    this.lastActivity = now;
+    this.lastReceived = now;
+    if (this.host.health === 'suspect') this.#owner.heard(this);
     try {
       this.#framer.push(chunk, this.#onMessageBound);
     } catch (err) {
@@ -325,27 +347,54 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     for (const id of p.ids) this.inflight.delete(id);
     this.messagesInFlight--;
     p.conn = null;
+    p.ids = null;
+    if (p.done) {
+      // Its twin, re-sent elsewhere while this host was quiet, was answered first.
+      this.host.stats.lateAnswers++;
+      return;
+    }
     const usedVersion = p.internal ? resp.version : this.version;
-    // A long-lived connection whose authentication went stale: retire it, retry once elsewhere.
-    const authFailed = ordered.some(
-      (it) => it.status !== 0 && (it.reason === AUTHENTICATION_NOT_SUCCESSFUL || /token/i.test(it.message ?? '')),
-    );
-    if (authFailed && !p.internal && this.successes > 0 && p.idempotent && !p.authRetried && !this.#owner.closing) {
+    // A session the server dropped (session-expiry.ts): retire the connection, send once more on a new one.
+    const expired = anyFailed && !p.internal ? sessionExpiry(ordered) : undefined;
+    if (
+      expired !== undefined &&
+      this.successes > 0 &&
+      (expired.anyOperation || p.idempotent) &&
+      !p.authRetried &&
+      p.twin === null &&
+      !this.#owner.closing
+    ) {
       p.authRetried = true;
-      p.ids = null;
-      this.#owner.log('warn', 'KMIP server refused authentication on a long-lived connection; reconnecting and retrying once', {
+      this.#owner.log('warn', 'KMIP server says the session of this long-lived connection is dead; reconnecting and sending the request once more', {
         server: this.host.label,
-        resultReason: resultReasonName(ordered[0]?.reason),
+        vendor: expired.vendor,
+        resultReason: resultReasonName(ordered.find((it) => it.status !== 0)?.reason),
         resultMessage: ordered.find((it) => it.status !== 0)?.message,
       });
       this.retire();
       this.#owner.requeueFront([p]);
       return;
     }
-    if (!authFailed && !p.internal) this.successes++;
-    p.ids = null;
-    p.done = true;
-    p.resolve({ version: usedVersion, items: ordered, server: this.host.label });
+    // Replication lag: a node that does not know the key yet did nothing; try another once.
+    if (
+      anyFailed &&
+      !p.internal &&
+      ordered.length === 1 &&
+      ordered[0]!.reason === ITEM_NOT_FOUND &&
+      !p.notFoundRetried &&
+      p.twin === null &&
+      !this.#owner.closing &&
+      this.#owner.otherUsable(this.host)
+    ) {
+      p.notFoundRetried = true;
+      p.avoid = this.host;
+      this.#owner.log('debug', 'KMIP Item Not Found on one node; trying another', { server: this.host.label, operations: describeOps(p.ops) });
+      this.#owner.requeueFront([p]);
+      return;
+    }
+    if (expired === undefined && !p.internal) this.successes++;
+    if (!p.internal) this.#owner.answered(this, p, this.lastReceived - p.sentAt, anyFailed);
+    answer(p, { version: usedVersion, items: ordered, server: this.host.label });
   }
 
   /**
@@ -365,7 +414,10 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
         this.messagesInFlight--;
         p.conn = null;
         p.ids = null;
-        p.done = true;
+        if (p.done) {
+          this.host.stats.lateAnswers++;
+          return;
+        }
         const answered = ids.map((id, i) => ({ ...item, operation: item.operation ?? p.ops[i]!.operation, id: idBuffer(id) }));
         this.#owner.log('warn', 'KMIP server answered a request with a failure that carries no Unique Batch Item ID', {
           server: this.host.label,
@@ -373,7 +425,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
           resultReason: resultReasonName(item.reason),
           resultMessage: item.message,
         });
-        p.resolve({ version: p.internal ? { major: 1, minor: 0 } : this.version, items: answered, server: this.host.label });
+        if (!p.internal) this.#owner.answered(this, p, this.lastReceived - p.sentAt, true);
+        answer(p, { version: p.internal ? { major: 1, minor: 0 } : this.version, items: answered, server: this.host.label });
         return;
       }
     }
@@ -418,25 +471,29 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.messagesInFlight = 0;
     const typed = before === 'ready' || before === 'draining' ? err : classifyConnectError(err, this.host.label, before === 'handshaking');
     const requeue: Pending[] = [];
+    const stats = this.host.stats;
+    const fail = (p: Pending, e: KmipError | Error): void => {
+      if (failed(p, e) && !p.internal) stats.error(e instanceof KmipError ? e.code : 'KMIP_CONNECTION');
+    };
     for (const p of seen) {
       p.conn = null;
       p.ids = null;
       if (p.done) continue;
       if (p.internal || mode === 'protocol' || mode === 'setup') {
-        p.done = true;
-        p.reject(typed);
+        fail(p, typed);
       } else if (mode === 'closed') {
+        fail(p, new KmipClosedError(`KMIP client closed before ${describeOps(p.ops).join('+')} was answered`));
+      } else if (p.twin !== null && !p.twin.done) {
+        // Its twin (re-sent elsewhere) carries the caller.
         p.done = true;
-        p.reject(new KmipClosedError(`KMIP client closed before ${describeOps(p.ops).join('+')} was answered`));
+        p.twin.twin = null;
       } else if (p.idempotent && p.retries < 1 && !this.#owner.closing) {
         p.retries++;
         requeue.push(p);
       } else if (p.idempotent) {
-        p.done = true;
-        p.reject(new KmipConnectionError(`connection to KMIP server ${this.host.label} lost twice while ${describeOps(p.ops).join('+')} was on the wire: ${err.message}`, { cause: err, host: this.host.label }));
+        fail(p, new KmipConnectionError(`connection to KMIP server ${this.host.label} lost twice while ${describeOps(p.ops).join('+')} was on the wire: ${err.message}`, { cause: err, host: this.host.label }));
       } else {
-        p.done = true;
-        p.reject(new KmipOutcomeUnknownError(describeOps(p.ops), { cause: err }));
+        fail(p, new KmipOutcomeUnknownError(describeOps(p.ops), { cause: err }));
       }
     }
     if (requeue.length > 0) this.#owner.requeueFront(requeue);

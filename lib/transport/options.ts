@@ -42,15 +42,26 @@ export interface HostAddress {
 export interface ReconnectOptions {
   /** First delay after a failed connection attempt. Default 100 ms. */
   readonly baseDelayMs?: number;
-  /** Cap of the exponential delay. Default 10 000 ms. */
+  /** Cap of the exponential delay. Default 500 ms (a restarted server is used within about a second). */
   readonly maxDelayMs?: number;
   /** Random spread, 0..1, applied as ±jitter. Default 0.2. */
   readonly jitter?: number;
 }
 
+/** `spread`: least outstanding requests among usable hosts, ties round robin. `failover`: the first usable host, in order. */
+export type HostSelection = 'spread' | 'failover';
+
 export interface TransportOptions {
-  /** Servers, in order of preference: the first is the default, the others take over while it is down. */
+  /** Servers (an appliance cluster when several); with `failover`, in order of preference. */
   readonly hosts: readonly HostAddress[];
+  /** How hosts share the requests. Default `spread`. */
+  readonly hostSelection?: HostSelection;
+  /** A host whose connection has requests outstanding and received nothing for this long is suspect. Default 2000 ms; 0 = never. */
+  readonly suspectAfterMs?: number;
+  /** With every host down, how long requests wait for one to come back before failing fast. Default 1000 ms. */
+  readonly allDownGraceMs?: number;
+  /** With `spread`, how long requests on a key created by this process prefer the node that created it. Default 30 000 ms; 0 = off. */
+  readonly affinityTtlMs?: number;
   readonly tls: TlsOptions;
   /** Request messages in flight per connection. Default 8; 0 means 1 (with a warning). */
   readonly pipelineDepth?: number;
@@ -87,6 +98,10 @@ export const MINIMUM_VERSION: ProtocolVersion = { major: 1, minor: 2 };
 
 export interface ResolvedTransportOptions {
   readonly hosts: readonly HostAddress[];
+  readonly hostSelection: HostSelection;
+  readonly suspectAfterMs: number;
+  readonly allDownGraceMs: number;
+  readonly affinityTtlMs: number;
   readonly tls: TlsOptions;
   readonly pipelineDepth: number;
   readonly poolSize: number;
@@ -131,6 +146,10 @@ export function resolveTransportOptions(o: TransportOptions, logger: Logger): Re
   const rc = v.reconnect ?? {};
   return {
     hosts: v.hosts,
+    hostSelection: v.hostSelection ?? 'spread',
+    suspectAfterMs: v.suspectAfterMs ?? 2000,
+    allDownGraceMs: v.allDownGraceMs ?? 1000,
+    affinityTtlMs: v.affinityTtlMs ?? 30000,
     tls: v.tls,
     secureContext,
     pipelineDepth: v.pipelineDepth ?? 8,
@@ -143,7 +162,7 @@ export function resolveTransportOptions(o: TransportOptions, logger: Logger): Re
     idleTimeoutMs: v.idleTimeoutMs ?? 60000,
     reconnect: {
       baseDelayMs: rc.baseDelayMs ?? 100,
-      maxDelayMs: rc.maxDelayMs ?? 10000,
+      maxDelayMs: rc.maxDelayMs ?? 500,
       jitter: rc.jitter ?? 0.2,
     },
     protocolVersions: v.protocolVersions ?? DEFAULT_VERSIONS,

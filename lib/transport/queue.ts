@@ -4,16 +4,20 @@
  * selector picks (one socket write per connection per pump), requeueing of
  * retried requests at the head, and one shared timer that sweeps every
  * deadline: queue wait (queueTimeoutMs), connection setup phases (connect,
- * handshake, negotiation), requests on the wire (requestTimeoutMs: a hung host
- * is detected here and reported to Hosts.hostTimedOut), idle connections; and
- * the drain on close.
+ * handshake, negotiation: all handshake-sized), idle connections, and
+ * requests on the wire. A hung host is detected here, twice: a connection
+ * with requests outstanding that has received nothing for suspectAfterMs
+ * makes its host suspect (Hosts.markSuspect) and its written idempotent
+ * requests are re-sent elsewhere (#quiet); a request reaching
+ * requestTimeoutMs makes its host down (Hosts.hostTimedOut). Also the
+ * all-hosts-down policy for queued requests, and the drain on close.
  */
 import { KmipClosedError, KmipConnectionError, KmipTimeoutError } from '../errors';
 import type { RequestHeaderOptions } from '../kmip/protocol';
 import { Deque } from './deque';
 import type { HostConnection, Hosts } from './hosts';
 import type { ResolvedTransportOptions } from './options';
-import { describeOps, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
+import { describeOps, failed, newPending, twinOf, type Pending, type TransportResponse, type WireOperation } from './request';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -83,7 +87,7 @@ export class RequestQueue {
     // turn's requests for one pump, so one write carries them all (going
     // direct there would split each turn's group into a lone write and the rest).
     if (this.#queue.length === 0 && !this.#closed) {
-      const c = this.#hosts.pick();
+      const c = this.#hosts.pick(p, now);
       if (c && c.messagesInFlight === 0 && c.lastWriteRequests <= 1) {
         if (c.dispatch(p)) c.flushSoon();
         this.#arm();
@@ -126,15 +130,16 @@ export class RequestQueue {
         this.#queue.shift();
         continue;
       }
-      const c = this.#hosts.pick();
+      const c = this.#hosts.pick(p, now);
       if (!c) break;
       this.#queue.shift();
       this.#queuedLive--;
       if (c.dispatch(p)) dirty.add(c);
     }
     for (const c of dirty) c.flush();
-    if (!(this.#closing && this.#queuedLive === 0)) {
-      const err = this.#hosts.ensureConnections(now, this.#queuedLive > 0);
+    if (this.#queuedLive > 0) {
+      this.#hosts.ensureConnections(true);
+      const err = this.#hosts.allDown(now);
       if (err) this.failQueued(err);
     }
     this.#checkDrained();
@@ -142,11 +147,11 @@ export class RequestQueue {
   }
 
   failQueued(err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    const errors = this.#hosts.otherErrors;
     while (this.#queue.length > 0) {
       const p = this.#queue.shift()!;
-      if (p.done) continue;
-      p.done = true;
-      p.reject(err);
+      if (failed(p, err) && typeof code === 'string') errors[code] = (errors[code] ?? 0) + 1;
     }
     this.#queuedLive = 0;
   }
@@ -188,17 +193,15 @@ export class RequestQueue {
     for (const p of this.#queue) {
       if (!p.done && p.queueDeadline <= now) {
         expired = true;
-        p.done = true;
         this.#queuedLive--;
         const last = this.#hosts.lastError();
-        p.reject(
-          new KmipTimeoutError(
-            'queue',
-            o.queueTimeoutMs,
-            `${describeOps(p.ops).join('+')} waited ${o.queueTimeoutMs} ms without a free KMIP connection` + (last ? ` (last connection error: ${last.message})` : ''),
-            { cause: last },
-          ),
+        const err = new KmipTimeoutError(
+          'queue',
+          o.queueTimeoutMs,
+          `${describeOps(p.ops).join('+')} waited ${o.queueTimeoutMs} ms without a free KMIP connection` + (last ? ` (last connection error: ${last.message})` : ''),
+          { cause: last },
         );
+        if (failed(p, err)) this.#hosts.otherErrors['KMIP_TIMEOUT'] = (this.#hosts.otherErrors['KMIP_TIMEOUT'] ?? 0) + 1;
       }
     }
     if (expired) this.#queue.filter((p) => !p.done);
@@ -208,30 +211,30 @@ export class RequestQueue {
         if (c.state === 'connecting' || c.state === 'handshaking' || c.state === 'negotiating') {
           if (now >= c.phaseDeadline) {
             const phase = c.phase;
-            const ms = phase === 'connect' ? o.connectTimeoutMs : phase === 'handshake' ? o.handshakeTimeoutMs : o.requestTimeoutMs;
+            const ms = phase === 'connect' ? o.connectTimeoutMs : o.handshakeTimeoutMs;
             c.fail(new KmipTimeoutError(phase, ms, `KMIP ${phase === 'negotiation' ? 'version negotiation' : phase} with ${h.label} timed out after ${ms} ms`), 'setup');
           }
           continue;
         }
         if (c.state === 'ready' || c.state === 'draining') {
-          const timedOut = new Set<Pending>();
-          for (const p of c.inflight.values()) if (!p.done && p.deadline <= now) timedOut.add(p);
-          if (timedOut.size > 0) {
-            let err: KmipTimeoutError | undefined;
-            for (const t of timedOut) {
-              t.done = true;
-              err = new KmipTimeoutError(
-                'request',
-                t.timeoutMs,
-                `KMIP ${describeOps(t.ops).join('+')} got no answer from ${h.label} within ${t.timeoutMs} ms` + (t.idempotent ? '' : '; its outcome is unknown'),
-              );
-              t.reject(err);
-            }
-            this.#hosts.hostTimedOut(h, err!);
+          // Requests answered elsewhere (done) still hold their slot here until their deadline.
+          let err: KmipTimeoutError | undefined;
+          for (const t of c.inflight.values()) {
+            if (t.deadline > now) continue;
+            err = new KmipTimeoutError(
+              'request',
+              t.timeoutMs,
+              `KMIP ${describeOps(t.ops).join('+')} got no answer from ${h.label} within ${t.timeoutMs} ms` + (t.idempotent ? '' : '; its outcome is unknown'),
+            );
+            if (failed(t, err)) h.stats.error('KMIP_TIMEOUT');
+          }
+          if (err !== undefined) {
+            this.#hosts.hostTimedOut(h, err, now);
             // Its answer may still come and would be misread: the connection goes.
             c.fail(new KmipConnectionError(`connection to ${h.label} closed after a request timed out on it`, { host: h.label }), 'lost');
             continue;
           }
+          if (o.suspectAfterMs > 0 && c.messagesInFlight > 0 && now - c.lastReceived >= o.suspectAfterMs) this.#quiet(c, now);
           if (c.state === 'draining' && c.messagesInFlight === 0) c.close();
           else if (c.state === 'ready' && c.messagesInFlight === 0 && o.idleTimeoutMs > 0 && now - c.lastActivity >= o.idleTimeoutMs) {
             this.#log('debug', 'KMIP closing idle connection', { server: h.label });
@@ -241,6 +244,30 @@ export class RequestQueue {
       }
     }
     this.pump();
+  }
+
+  /**
+   * `c` has had requests outstanding and received nothing for suspectAfterMs:
+   * its host is suspect, and while another host is usable, each idempotent
+   * request written to it is re-sent there (its twin): the first answer
+   * settles the caller, the other is discarded. Non-idempotent requests wait
+   * for their own answer or deadline.
+   */
+  #quiet(c: HostConnection, now: number): void {
+    const h = c.host;
+    if (h.health === 'up' || h.health === 'unknown') this.#hosts.markSuspect(h, now, now - c.lastReceived);
+    if (this.#closing || !this.#hosts.usableElsewhere(h)) return;
+    const twins: Pending[] = [];
+    for (const p of c.inflight.values()) {
+      if (p.done || p.internal || !p.idempotent || p.twin !== null) continue;
+      const q = twinOf(p, now + this.#options.queueTimeoutMs);
+      q.avoid = h;
+      twins.push(q);
+    }
+    if (twins.length === 0) return;
+    h.stats.resent += twins.length;
+    this.#log('warn', 'KMIP re-sending requests written to a quiet host on another host', { server: h.label, requests: twins.length });
+    this.requeueFront(twins);
   }
 
   #checkDrained(): void {
@@ -279,6 +306,7 @@ export class RequestQueue {
   /** Fails what is left with KmipClosedError, closes every connection and clears the timer. */
   shutdown(): void {
     this.#closed = true;
+    this.#hosts.close();
     this.failQueued(new KmipClosedError());
     for (const h of this.#hosts.list) {
       for (const c of [...h.connections]) {

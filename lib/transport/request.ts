@@ -11,6 +11,8 @@ import type { TtlvItem, TtlvWriter } from '../ttlv';
 export interface WireOperation {
   readonly operation: number;
   readonly idempotent: boolean;
+  /** The Unique Identifier it acts on, when it names one (key affinity). */
+  readonly key?: string | undefined;
   payload(version: ProtocolVersion): TtlvItem[];
   /** Writes the Request Payload's children straight into `w` (same bytes as payload(); hot operations have it). */
   writePayload?(w: TtlvWriter, version: ProtocolVersion): void;
@@ -48,6 +50,19 @@ export interface Pending {
   retries: number;
   authRetried: boolean;
   done: boolean;
+  /** The key it acts on (single-operation requests): key affinity with `spread`. */
+  readonly key: string | undefined;
+  /** A host not to send it to (it answered Item Not Found there); hosts.ts's HostState. */
+  avoid: object | null;
+  notFoundRetried: boolean;
+  /** When it was written (latency). */
+  sentAt: number;
+  /**
+   * The other copy of a request re-sent because its host went quiet: both are
+   * on the wire, the first answer settles the caller and marks the other done,
+   * so the other's answer or failure is discarded.
+   */
+  twin: Pending | null;
 }
 
 /** A plain literal with a fixed shape (object spread made it dictionary-mode: see commit c60b9af). */
@@ -70,7 +85,58 @@ export function newPending(
     retries: 0,
     authRetried: false,
     done: false,
+    key: init.ops.length === 1 ? init.ops[0]!.key : undefined,
+    avoid: null,
+    notFoundRetried: false,
+    sentAt: 0,
+    twin: null,
   };
+}
+
+/** A copy of `p` to send elsewhere (its twin); both settle the same caller, the first answer wins. */
+export function twinOf(p: Pending, queueDeadline: number): Pending {
+  const q = newPending({
+    ops: p.ops,
+    idempotent: p.idempotent,
+    timeoutMs: p.timeoutMs,
+    queueDeadline,
+    seq: p.seq,
+    header: p.header,
+    internal: false,
+    resolve: p.resolve,
+    reject: p.reject,
+  });
+  q.retries = p.retries;
+  q.authRetried = p.authRetried;
+  q.notFoundRetried = p.notFoundRetried;
+  q.twin = p;
+  p.twin = q;
+  return q;
+}
+
+/** Settles `p` with an answer: false when it was already settled (a twin answered first). */
+export function answer(p: Pending, r: TransportResponse): boolean {
+  if (p.done) return false;
+  p.done = true;
+  if (p.twin !== null) p.twin.done = true;
+  p.resolve(r);
+  return true;
+}
+
+/**
+ * Fails `p`, unless its twin is still on its way (the twin then carries the
+ * caller). False when nothing was reported to the caller.
+ */
+export function failed(p: Pending, err: Error): boolean {
+  if (p.done) return false;
+  p.done = true;
+  const t = p.twin;
+  if (t !== null && !t.done) {
+    t.twin = null;
+    return false;
+  }
+  p.reject(err);
+  return true;
 }
 
 export function describeOps(ops: readonly WireOperation[]): string[] {

@@ -4,8 +4,12 @@
  *
  *   connection.ts  one TLS connection: setup, negotiation, framing, matching by
  *                  Unique Batch Item ID, teardown and retry hand-back
- *   hosts.ts       host health (up, down with back-off, probe-back) and which
- *                  connection or host takes the next request
+ *   hosts.ts       host health (unknown, up, suspect, down; background probes of
+ *                  down hosts), which connection or host takes the next request
+ *                  (spread or failover, key affinity), the all-down policy, figures
+ *   affinity.ts    the bounded map of recently created keys to their node
+ *   host-stats.ts  per-host counters and latency over the last minute
+ *   session-expiry.ts  answers meaning "this connection's session is dead"
  *   queue.ts       the bounded FIFO, the pump, requeue, and the shared deadline
  *                  sweep (queue, setup, request and idle timeouts); drain
  *   request.ts     the request record that travels between them
@@ -20,7 +24,7 @@ import { PRODUCT_OPERATIONS } from '../kmip/operations';
 import { operationName, versionString } from '../kmip/protocol';
 import type { TtlvItem } from '../ttlv';
 import type { ConnectionOwner, ServerInfo } from './connection';
-import { Hosts, type HostConnection, type HostState } from './hosts';
+import { Hosts, type HostConnection, type HostState, type TransportStats } from './hosts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './options';
 import { RequestQueue } from './queue';
 import type { Pending, SendOptions, TransportResponse, WireOperation } from './request';
@@ -28,6 +32,12 @@ import type { Pending, SendOptions, TransportResponse, WireOperation } from './r
 export { resolveTransportOptions } from './options';
 export type { ServerInfo } from './connection';
 export type { SendOptions, TransportResponse, WireOperation } from './request';
+export type { HostHealth, HostStats, TransportStats } from './hosts';
+
+/** Told of every answer (the backend's optional Prometheus metrics). */
+export interface TransportObserver {
+  answered(host: string, operation: number, ms: number, failed: boolean): void;
+}
 
 export class KmipTransport implements ConnectionOwner<HostState> {
   readonly options: ResolvedTransportOptions;
@@ -39,6 +49,7 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   #serverInfo: ServerInfo | undefined;
   #announced = false;
   #printer: ((item: TtlvItem) => string) | undefined;
+  #observer: TransportObserver | undefined;
 
   constructor(options: TransportOptions) {
     this.#logger = options.logger ?? stderrLogger;
@@ -85,17 +96,61 @@ export class KmipTransport implements ConnectionOwner<HostState> {
         return;
       }
       if (q.queuedLive >= this.options.maxQueueLength) {
+        this.#countOther('KMIP_QUEUE_FULL');
         reject(new KmipQueueFullError(this.options.maxQueueLength));
         return;
       }
       const now = Date.now();
       const down = this.#hosts.allDown(now);
       if (down) {
+        this.#countOther('KMIP_CONNECTION');
         reject(down);
         return;
       }
       q.enqueue(ops, opts?.timeoutMs ?? this.options.requestTimeoutMs, opts?.header, now, resolve, reject);
     });
+  }
+
+  #countOther(code: string): void {
+    const e = this.#hosts.otherErrors;
+    e[code] = (e[code] ?? 0) + 1;
+  }
+
+  /**
+   * Per host: state and since when, requests in flight, requests answered,
+   * errors by kind, reconnects, re-sent requests, p50/p99 latency over the last
+   * minute; plus totals. Reads counters only: cheap enough to call every second.
+   */
+  stats(): TransportStats {
+    return this.#hosts.stats(Date.now(), this.#queue.queuedLive);
+  }
+
+  /** Key `uid` was created by the host labelled `server` (key affinity with `spread`). */
+  keyCreated(uid: string, server: string): void {
+    this.#hosts.keyCreated(uid, server, Date.now());
+  }
+
+  /** Installs (or removes) the observer told of every answer. */
+  setObserver(o: TransportObserver | undefined): void {
+    this.#observer = o;
+  }
+
+  heard(c: HostConnection): void {
+    this.#hosts.heard(c.host, Date.now());
+  }
+
+  answered(c: HostConnection, p: Pending, ms: number, failed: boolean): void {
+    const s = c.host.stats;
+    s.requests++;
+    if (failed) s.error('KMIP_OPERATION_FAILED');
+    const now = c.lastReceived;
+    s.latency.add(ms, now);
+    this.#hosts.latency.add(ms, now);
+    if (this.#observer !== undefined) this.#observer.answered(c.host.label, p.ops[0]!.operation, ms, failed);
+  }
+
+  otherUsable(h: HostState): boolean {
+    return this.#hosts.otherUsable(h);
   }
 
   /** One pump (and so one socket write per connection) per event-loop turn. */
@@ -114,7 +169,7 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   }
 
   onReady(c: HostConnection, info: ServerInfo): void {
-    this.#hosts.markUp(c.host);
+    this.#hosts.markUp(c.host, Date.now());
     this.#serverInfo = info;
     if (!this.#announced) {
       this.#announced = true;
@@ -147,15 +202,15 @@ export class KmipTransport implements ConnectionOwner<HostState> {
     const now = Date.now();
     const closing = this.#queue.closing;
     if (setupError) {
-      const delay = this.#hosts.connectFailed(h, setupError, now);
+      const delay = this.#hosts.markDown(h, setupError, now);
       if (!closing) {
         this.log('warn', 'KMIP connection failed', { server: h.label, error: setupError.message, retryInMs: delay, failures: h.failures });
       }
-      // With no other way to serve them, queued requests fail now with the real
-      // cause (each request costs at most one attempt, whatever the back-off).
-      if (!this.#hosts.servableElsewhere(h, now)) this.#queue.failQueued(setupError);
+      // With every host down, the pump fails queued requests (hosts.allDown).
     } else if (cause && !closing) {
       this.log('info', 'KMIP connection closed', { server: h.label, reason: cause.message });
+      // A quiet host that then loses its connection is down.
+      if (h.health === 'suspect') this.#hosts.markDown(h, cause, now);
     }
     if (!this.#queue.closed) this.#queue.schedulePump();
   }

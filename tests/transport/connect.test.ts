@@ -197,12 +197,12 @@ describe('transport connections', () => {
     assertKmipError(await slow, KmipClosedError, 'KMIP_CLOSED');
   });
 
-  it('two hosts, the first refusing connections: traffic goes to the second; when the first is back it gets new connections', async (t) => {
+  it('failover, two hosts, the first refusing connections: traffic goes to the second; when the first is back it gets new connections', async (t) => {
     const h = harness(t);
     const a = await h.server();
     const b = await h.server();
     await a.stop(); // its port now refuses connections
-    const c = h.client([a, b], { reconnect: { baseDelayMs: 150, maxDelayMs: 150, jitter: 0 } });
+    const c = h.client([a, b], { hostSelection: 'failover', reconnect: { baseDelayMs: 150, maxDelayMs: 150, jitter: 0 } });
     const out = await Promise.all(Array.from({ length: 10 }, (_, i) => c.encrypt(`fo-${i}`, dataFor(i))));
     out.forEach((r, i) => assertCipher(r, OP.Encrypt, `fo-${i}`, dataFor(i)));
     assert.equal(b.userRequests.length, 10);
@@ -220,12 +220,17 @@ describe('transport connections', () => {
     assert.equal(c.serverInfo?.server, `127.0.0.1:${a.port}`);
   });
 
-  it('two hosts: a request timing out on the first marks it down; the requests in flight with it are retried on the second', async (t) => {
+  it('failover, two hosts: a request timing out on the first marks it down; the requests in flight with it are retried on the second', async (t) => {
     const h = harness(t);
     const a = await h.server();
     const b = await h.server();
     a.script = { onRequest: (req) => (req.operation === OP.Encrypt && req.uid !== 'warm' ? 'drop' : 'answer') };
-    const c = h.client([a, b], { requestTimeoutMs: 5000, reconnect: { baseDelayMs: 2000, maxDelayMs: 2000, jitter: 0 } });
+    const c = h.client([a, b], {
+      hostSelection: 'failover',
+      suspectAfterMs: 0,
+      requestTimeoutMs: 5000,
+      reconnect: { baseDelayMs: 2000, maxDelayMs: 2000, jitter: 0 },
+    });
     await c.encrypt('warm', dataFor(0));
     const slow = settle(c.encrypt('slow', dataFor(1), { timeoutMs: 200 }));
     const others = Array.from({ length: 3 }, (_, i) => settle(c.encrypt(`o-${i}`, dataFor(i + 2))));

@@ -57,6 +57,9 @@ export const OPTION_BOUNDS: Readonly<Record<OptionInt | 'pipelineDepth', readonl
   requestTimeoutMs: [1, MAX_TIMER_MS],
   idleTimeoutMs: [0, MAX_TIMER_MS],
   maxMessageBytes: [64, 256 * 1024 * 1024],
+  suspectAfterMs: [0, MAX_TIMER_MS],
+  allDownGraceMs: [0, MAX_TIMER_MS],
+  affinityTtlMs: [0, MAX_TIMER_MS],
 };
 
 /** The versions this client speaks (Discover Versions offers only these). */
@@ -196,6 +199,11 @@ export function validateTransport(d: TransportDraft, warn: Warn): TransportOptio
   }
   if (part.options.protocolVersions) transport.protocolVersions = parseVersions(part.options.protocolVersions);
   if (part.options.reconnect) transport.reconnect = parseReconnect(part.options.reconnect, warn);
+  if (part.options.hostSelection) {
+    const hs = part.options.hostSelection;
+    if (hs.value !== 'spread' && hs.value !== 'failover') fail(hs.key, `must be "spread" or "failover", got ${describe(hs.value)}`);
+    transport.hostSelection = hs.value;
+  }
 
   transport.tls = d.reuseTls && validatedTls.has(d.reuseTls) ? d.reuseTls : validateTls(d, warn);
   return transport;

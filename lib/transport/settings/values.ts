@@ -40,10 +40,13 @@ export const OPTION_INTS = [
   'requestTimeoutMs',
   'idleTimeoutMs',
   'maxMessageBytes',
+  'suspectAfterMs',
+  'allDownGraceMs',
+  'affinityTtlMs',
 ] as const;
 export type OptionInt = (typeof OPTION_INTS)[number];
 export const OPTION_FLAGS = ['skipQuery', 'logMessages'] as const;
-export const OPTION_NAMES = [...OPTION_INTS, ...OPTION_FLAGS, 'protocolVersions', 'reconnect'] as const;
+export const OPTION_NAMES = [...OPTION_INTS, ...OPTION_FLAGS, 'protocolVersions', 'reconnect', 'hostSelection'] as const;
 export type OptionName = (typeof OPTION_NAMES)[number];
 export const TLS_SCALARS = ['passphrase', 'servername', 'rejectUnauthorized', 'ciphers', 'minVersion', 'maxVersion'] as const;
 export type TlsScalar = (typeof TLS_SCALARS)[number];
