@@ -4,14 +4,16 @@
  * error objects, plus a promise API for other hosts and scripts.
  */
 import { KmipClient } from '../client';
-import { KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
+import { KmipConnectionError, KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
 import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
 import { logs, safeLog, type Logger } from '../logger';
 import { pickModuleLogger } from './host-logger';
 import { settingsFromHostConfig } from './config';
 import { failureLogFields, toHostError } from './error-mapping';
 import { pickHostErrors, type HostError, type HostErrors } from './host-errors';
+import { installMetrics } from './metrics';
 import type { BackendOptions, KmipSettings } from './settings';
+import type { TransportStats } from '../transport';
 
 export const ARN_PREFIX = 'arn:scality:kms:external:kmip:';
 
@@ -54,6 +56,7 @@ export class KmipBackend {
   readonly #logger: Logger;
   #health: { at: number; error: KmipError | Error | null } | undefined;
   #healthPending: Promise<void> | undefined;
+  readonly #stopMetrics: (() => void) | undefined;
 
   /**
    * Throws (KmipConfigError) on an unusable configuration: loudly, because a
@@ -66,6 +69,12 @@ export class KmipBackend {
     const provider = this.settings.providerName;
     this.backend = Object.freeze({ type: 'external', protocol: 'kmip', provider, arnPrefix: `${ARN_PREFIX}${provider}:key/` });
     this.client = new KmipClient({ ...this.settings.transport, logger: this.#logger });
+    this.#stopMetrics = options?.metrics ? installMetrics(this.client, options.metrics) : undefined;
+  }
+
+  /** The client's per-host and total figures (see KmipClient.stats). */
+  stats(): TransportStats {
+    return this.client.stats();
   }
 
   get arnPrefix(): string {
@@ -231,9 +240,11 @@ export class KmipBackend {
   }
 
   /**
-   * Proves the server is reachable, negotiated and willing: one Query on the
-   * shared connection, no key created. The result is reused for
-   * healthcheckCacheMs; concurrent calls share one request.
+   * Proves the cluster is usable: with every configured host down, an error
+   * naming how many (nothing sent); otherwise one Query on a shared connection
+   * (no key created), and hosts that are suspect or down are logged as a
+   * degraded cluster. The result is reused for healthcheckCacheMs; concurrent
+   * calls share one request.
    */
   async checkHealth(): Promise<void> {
     const now = Date.now();
@@ -244,11 +255,28 @@ export class KmipBackend {
     }
     if (!this.#healthPending) {
       const timeoutMs = Math.min(5000, this.client.transport.options.requestTimeoutMs);
-      this.#healthPending = this.client
-        .query([QueryFunction.QueryOperations], { timeoutMs })
+      const st = this.client.stats();
+      const down = st.hosts.filter((x) => x.state === 'down');
+      const check: Promise<unknown> =
+        down.length === st.hosts.length
+          ? Promise.reject(
+              new KmipConnectionError(
+                `${down.length} of ${st.hosts.length} KMIP hosts are down: ` + down.map((x) => `${x.host}${x.lastError ? ` (${x.lastError})` : ''}`).join(', '),
+              ),
+            )
+          : this.client.query([QueryFunction.QueryOperations], { timeoutMs });
+      this.#healthPending = check
         .then(
           () => {
             this.#health = { at: Date.now(), error: null };
+            const degraded = this.client.stats().hosts.filter((x) => x.state === 'down' || x.state === 'suspect');
+            if (degraded.length > 0) {
+              log(undefined, this.#logger, 'warn', 'KMIP cluster degraded: some hosts are not usable', {
+                hosts: degraded.map((x) => ({ host: x.host, state: x.state, since: new Date(x.since).toISOString(), lastError: x.lastError })),
+                usable: st.hosts.length - degraded.length,
+                configured: st.hosts.length,
+              });
+            }
           },
           (err: unknown) => {
             this.#health = { at: Date.now(), error: err instanceof Error ? err : new Error(String(err)) };
@@ -264,6 +292,7 @@ export class KmipBackend {
 
   /** Drains or fails pending requests and closes every connection. */
   close(opts?: { drainTimeoutMs?: number }): Promise<void> {
+    this.#stopMetrics?.();
     return this.client.close(opts);
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import type { MetricsOptions } from './metrics';
 import type { TransportOptions } from '../transport/options';
 
 /**
@@ -28,4 +29,6 @@ export interface BackendOptions {
   readonly errors?: unknown;
   /** Module-level logger for connection events (werelogs-shaped). */
   readonly logger?: Logger;
+  /** Prometheus metrics in the host's prom-client registry (`kmip_` prefix); off when absent. */
+  readonly metrics?: MetricsOptions;
 }
