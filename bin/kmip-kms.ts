@@ -14,7 +14,7 @@ import { KmipError } from '../lib/errors';
 import { printTtlv } from '../lib/kmip/printer';
 import { toKmipXml } from '../lib/kmip/xml';
 import { silentLogger, type Logger } from '../lib/logger';
-import { probe, type ProbeReport } from '../lib/probe';
+import { probeEach, type ProbeReport } from '../lib/probe';
 import { DataFileError, DEV_SERVER_DEFAULTS, startDevServer } from '../lib/server';
 import { decode, TtlvError, TtlvFramer } from '../lib/ttlv';
 
@@ -78,11 +78,13 @@ Limits (an idle, slow or non-reading client cannot hold resources forever):
 `,
   probe: `Usage: kmip-kms probe (--config config.json | --config values.yaml [--pem-dir DIR] | --env) [--json]
 
-Connects as the S3 server would and reports: TLS version and cipher, certificate
+Connects to every configured host, one after the other, as the S3 server would,
+and reports for each: TLS version and cipher, certificate
 subjects and expiry dates, negotiated KMIP version, vendor, the operations of the
 three required server profiles, a self-test (create, activate, encrypt, decrypt,
-revoke, destroy of a scratch key) and the two optional features. Ends with a
-verdict; exit code 0 = pass, 1 = fail, 2 = bad usage.
+revoke, destroy of a scratch key) and the two optional features, with a verdict
+per host; with several hosts, an overall verdict last (fail when any host
+fails). Exit code 0 = pass, 1 = fail, 2 = bad usage.
 
   --config FILE      cloudserver config.json (kmip section), or the chart's values.yaml
                      (YAML or JSON; kmip-key.pem, kmip-cert.pem, kmip-ca.pem beside it)
@@ -234,13 +236,29 @@ async function cmdProbe(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   const settings = settingsFrom(values, cliLogger);
-  const report = await probe(settings, {
+  const cluster = await probeEach(settings, {
     logger: silentLogger,
     ...(values['no-self-test'] ? { noSelfTest: true } : {}),
     ...(values['json'] || !process.stderr.isTTY ? {} : { onStep: (s: string) => process.stderr.write(`… ${s}\n`) }),
   });
-  out(values['json'] ? JSON.stringify(report, null, 2) : renderProbe(report));
-  return report.verdict === 'fail' ? 1 : 0;
+  if (cluster.hosts.length === 1) {
+    const report = cluster.hosts[0]!;
+    out(values['json'] ? JSON.stringify(report, null, 2) : renderProbe(report));
+  } else if (values['json']) {
+    out(JSON.stringify(cluster, null, 2));
+  } else {
+    const n = cluster.hosts.length;
+    const blocks = cluster.hosts.map((r, i) => `== host ${i + 1} of ${n}: ${r.server} ==\n${renderProbe(r)}`);
+    const passing = cluster.hosts.filter((r) => r.verdict !== 'fail').length;
+    const overall =
+      cluster.verdict === 'fail'
+        ? `OVERALL VERDICT: FAIL — ${n - passing} of ${n} hosts fail: fix them before pointing the S3 server at this cluster`
+        : cluster.verdict === 'pass-with-warnings'
+          ? `OVERALL VERDICT: PASS WITH WARNINGS — all ${n} hosts usable; read the warnings above`
+          : `OVERALL VERDICT: PASS — all ${n} hosts can be used by the S3 server`;
+    out(`${blocks.join('\n\n')}\n\n${overall}`);
+  }
+  return cluster.verdict === 'fail' ? 1 : 0;
 }
 
 async function cmdDevServer(argv: string[]): Promise<number> {

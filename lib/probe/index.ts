@@ -121,6 +121,30 @@ export interface ProbeOptions {
   readonly onStep?: (step: string) => void;
 }
 
+export interface ClusterProbeReport {
+  /** One report per configured host, in configuration order. */
+  readonly hosts: readonly ProbeReport[];
+  /** fail when any host fails, pass-with-warnings when any warns, else pass. */
+  readonly verdict: ProbeReport['verdict'];
+}
+
+/** Probes every configured host on its own (each with its own self-test), one after the other. */
+export async function probeEach(settings: KmipSettings, opts: ProbeOptions = {}): Promise<ClusterProbeReport> {
+  const hosts: ProbeReport[] = [];
+  for (const h of settings.transport.hosts) {
+    const step = opts.onStep;
+    hosts.push(
+      await probe(
+        { ...settings, transport: { ...settings.transport, hosts: [h] } },
+        { ...opts, ...(step ? { onStep: (s: string) => step(`${h.host}:${h.port}: ${s}`) } : {}) },
+      ),
+    );
+  }
+  const verdict = hosts.some((r) => r.verdict === 'fail') ? 'fail' : hosts.some((r) => r.verdict === 'pass-with-warnings') ? 'pass-with-warnings' : 'pass';
+  return { hosts, verdict };
+}
+
+/** Probes the first configured host (see probeEach for every host). */
 export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Promise<ProbeReport> {
   const checks: CheckResult[] = [];
   const certificates: CertificateInfo[] = [];

@@ -354,6 +354,26 @@ describe('kmip-kms probe against the dev server', () => {
     assert.equal(jsonOf(r).server, `127.0.0.1:${dev!.port}`);
   });
 
+  it('probe of a cluster (transport array: the dev server, then a closed port): one verdict per host, overall FAIL, exit 1', T, async () => {
+    const t = dev!.hostConfig.transport;
+    const deadPort = await closedPort();
+    const cluster = writeConfig(dir!, { ...dev!.hostConfig, transport: [t, { ...t, tls: { ...t.tls, port: deadPort } }] }, 'cluster.json');
+    const r = await runCli(['probe', '--config', cluster, '--no-self-test']);
+    assertExit(r, 1);
+    assert.match(r.stdout, new RegExp(`^== host 1 of 2: 127\\.0\\.0\\.1:${dev!.port} ==$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^== host 2 of 2: 127\\.0\\.0\\.1:${deadPort} ==$`, 'm'));
+    const verdicts = r.stdout.split('\n').filter((l) => l.startsWith('VERDICT: '));
+    assert.equal(verdicts.length, 2);
+    assert.match(verdicts[0]!, /^VERDICT: PASS/);
+    assert.match(verdicts[1]!, /^VERDICT: FAIL/);
+    assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^OVERALL VERDICT: FAIL — 1 of 2 hosts fail/);
+    const j = await runCli(['probe', '--config', cluster, '--no-self-test', '--json']);
+    assertExit(j, 1);
+    const report = JSON.parse(j.stdout) as { verdict: string; hosts: Array<{ server: string; verdict: string }> };
+    assert.equal(report.verdict, 'fail');
+    assert.deepEqual(report.hosts.map((h) => [h.server, h.verdict === 'fail']), [[`127.0.0.1:${dev!.port}`, false], [`127.0.0.1:${deadPort}`, true]]);
+  });
+
   it('probe --no-self-test creates no key; the probes before left no live key behind', T, async () => {
     const before = dev!.server.stats.objects;
     assert.ok(before > 0, 'the probes above created scratch keys');
