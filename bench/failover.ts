@@ -189,7 +189,7 @@ async function load(client: KmipClient, uid: string, wrapped: Buffer, durationMs
 function shareOf(client: KmipClient): string {
   const s = client.stats();
   const total = s.hosts.reduce((n, h) => n + h.requests, 0) || 1;
-  return s.hosts.map((h) => `${h.host.split(':')[1]} ${((100 * h.requests) / total).toFixed(0)}%`).join(', ');
+  return s.hosts.map((h, i) => `host ${i + 1} ${((100 * h.requests) / total).toFixed(0)}%`).join(', ');
 }
 
 function report(r: ScenarioResult): void {
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
     {
       const client = new KmipClient(clientOptions(pki, px.ports));
       const calls = await load(client, uid, wrapped, 12_000, [[4000, async () => void (await px.set(0, 'stall'))]]);
-      report({ name: '1. one of three hosts hangs mid-run (TLS up, never answers), from 4 s to the end (12 s)', conditions: 'three hosts through the proxy, spread (default)', calls, backAt: undefined, share: shareOf(client) });
+      report({ name: '1. host 1 of 3 hangs mid-run (TLS up, never answers), from 4 s to the end (12 s)', conditions: 'three hosts through the proxy, spread (default)', calls, backAt: undefined, share: shareOf(client) });
       await client.close({ drainTimeoutMs: 0 });
       await px.set(0, 'pass');
     }
