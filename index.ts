@@ -13,7 +13,19 @@ export { parseKmipXml, toKmipXml } from './lib/kmip/xml';
 export { encode, decode, TtlvFramer, TtlvWriter, TtlvError, ItemType, ttlv } from './lib/ttlv';
 export type { TtlvItem, DecodeOptions, FramerOptions, TtlvErrorCode } from './lib/ttlv';
 export { KmipTransport } from './lib/transport';
-export type { TransportOptions, TlsOptions, HostAddress, ReconnectOptions, ServerInfo } from './lib/transport';
+export { SESSION_EXPIRY } from './lib/transport';
+export type {
+  TransportOptions,
+  TlsOptions,
+  HostAddress,
+  ReconnectOptions,
+  ServerInfo,
+  HostSelection,
+  TransportStats,
+  HostStats,
+  HostHealth,
+  SessionExpiry,
+} from './lib/transport';
 export * from './lib/errors';
 export type { Logger, LogFields } from './lib/logger';
 export {
@@ -26,5 +38,6 @@ export {
   settingsFromConfigFile,
   settingsFromEnv,
   settingsFromChart,
+  installMetrics,
 } from './lib/backend';
-export type { BackendDescriptor, CreatedKey, KmipSettings, BackendOptions, HostError, HostErrors } from './lib/backend';
+export type { BackendDescriptor, CreatedKey, KmipSettings, BackendOptions, HostError, HostErrors, MetricsOptions } from './lib/backend';

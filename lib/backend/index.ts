@@ -7,3 +7,5 @@ export { KmsHostError, ownErrors, pickHostErrors } from './host-errors';
 export type { HostError, HostErrors } from './host-errors';
 export * from './config';
 export type { KmipSettings, BackendOptions } from './settings';
+export { installMetrics } from './metrics';
+export type { MetricsOptions } from './metrics';
