@@ -7,7 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KmipConnectionError, KmipOperationError, KmipTimeoutError } from '../../lib/errors';
+import { KmipConnectionError, KmipOperationError, KmipTimeoutError, KmipTlsError } from '../../lib/errors';
 import { REASON, type FaultServer } from '../support/fault-server';
 import { assertCipher, assertKmipError, dataFor, fileSetup, harnessFor, OP, settle, sleep, waitFor } from './helpers';
 import type { KmipClient } from '../../lib/client';
@@ -210,6 +210,25 @@ describe('cluster: coming back', () => {
     assert.equal(srv.userRequests.length, 1, 'no user request was needed');
     assertCipher(await c.encrypt('back', dataFor(3)), OP.Encrypt, 'back', dataFor(3));
     assert.equal(srv.connections.length, conns + 1, 'the probe\'s connection carries the traffic');
+  });
+
+  it('a host that stays down is probed one attempt at a time, backing off to reconnect.maxDelayMs; probes stop at close()', async (t) => {
+    const h = harness(t);
+    const srv = await h.server({ mode: 'reset' });
+    const c = h.client([srv], { allDownGraceMs: 0, reconnect: { baseDelayMs: 50, maxDelayMs: 200, jitter: 0.2 } });
+    assertKmipError(await settle(c.encrypt('x', dataFor(1))), KmipTlsError, 'KMIP_TLS');
+    const t0 = Date.now();
+    await sleep(1000);
+    const elapsed = Date.now() - t0;
+    const attempts = srv.tcpConnections;
+    // Delays 50, 100, 200, 200, ... (each at least 80 % of that): never more than this many in `elapsed` ms.
+    const bound = 1 + 3 + Math.ceil(elapsed / 160);
+    assert.ok(attempts >= 2, `only ${attempts} attempts: the host is not probed`);
+    assert.ok(attempts <= bound, `${attempts} attempts in ${elapsed} ms (bound ${bound})`);
+    await c.close({ drainTimeoutMs: 0 });
+    const atClose = srv.tcpConnections;
+    await sleep(400);
+    assert.equal(srv.tcpConnections, atClose, 'probed after close()');
   });
 
   it('every host down: requests fail at once with KmipConnectionError naming how many hosts are down', async (t) => {
