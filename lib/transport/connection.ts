@@ -26,9 +26,9 @@ import { discoverVersion, queryServer, type QueriedInfo, type SetupSend } from '
 import { type HostAddress, type ResolvedTransportOptions, type TimeoutPhaseOption } from './options';
 import { answer, describeOps, failed, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
 import { sessionExpiry } from './session-expiry';
+import { classifyConnectError, closedError, tlsConnectOptions } from './tls-setup';
 
 const ITEM_NOT_FOUND = 0x01;
-import { classifyConnectError, closedError, tlsConnectOptions } from './tls-setup';
 
 export interface ServerInfo {
   readonly server: string;

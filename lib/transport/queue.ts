@@ -94,6 +94,7 @@ export class RequestQueue {
         return;
       }
     }
+    p.queued = true;
     this.#queue.push(p);
     this.#queuedLive++;
     this.schedulePump();
@@ -112,6 +113,7 @@ export class RequestQueue {
     const deadline = Date.now() + this.#options.queueTimeoutMs;
     for (const p of ps) {
       p.queueDeadline = deadline;
+      p.queued = true;
       this.#queue.unshift(p);
       this.#queuedLive++;
     }
@@ -127,13 +129,15 @@ export class RequestQueue {
     while (this.#queue.length > 0) {
       const p = this.#queue.peek()!;
       if (p.done) {
+        // Settled while waiting (its twin was answered first).
         this.#queue.shift();
+        this.#unqueue(p);
         continue;
       }
       const c = this.#hosts.pick(p, now);
       if (!c) break;
       this.#queue.shift();
-      this.#queuedLive--;
+      this.#unqueue(p);
       if (c.dispatch(p)) dirty.add(c);
     }
     for (const c of dirty) c.flush();
@@ -151,9 +155,15 @@ export class RequestQueue {
     const errors = this.#hosts.otherErrors;
     while (this.#queue.length > 0) {
       const p = this.#queue.shift()!;
+      this.#unqueue(p);
       if (failed(p, err) && typeof code === 'string') errors[code] = (errors[code] ?? 0) + 1;
     }
-    this.#queuedLive = 0;
+  }
+
+  #unqueue(p: Pending): void {
+    if (!p.queued) return;
+    p.queued = false;
+    this.#queuedLive--;
   }
 
   #arm(): void {
@@ -193,7 +203,7 @@ export class RequestQueue {
     for (const p of this.#queue) {
       if (!p.done && p.queueDeadline <= now) {
         expired = true;
-        this.#queuedLive--;
+        this.#unqueue(p);
         const last = this.#hosts.lastError();
         const err = new KmipTimeoutError(
           'queue',
@@ -204,7 +214,13 @@ export class RequestQueue {
         if (failed(p, err)) this.#hosts.otherErrors['KMIP_TIMEOUT'] = (this.#hosts.otherErrors['KMIP_TIMEOUT'] ?? 0) + 1;
       }
     }
-    if (expired) this.#queue.filter((p) => !p.done);
+    if (expired) {
+      this.#queue.filter((p) => {
+        if (!p.done) return true;
+        this.#unqueue(p);
+        return false;
+      });
+    }
     // Connection deadlines.
     for (const h of this.#hosts.list) {
       for (const c of [...h.connections]) {

@@ -63,6 +63,8 @@ export interface Pending {
    * so the other's answer or failure is discarded.
    */
   twin: Pending | null;
+  /** True while it counts in the queue's length (queue.ts). */
+  queued: boolean;
 }
 
 /** A plain literal with a fixed shape (object spread made it dictionary-mode: see commit c60b9af). */
@@ -90,6 +92,7 @@ export function newPending(
     notFoundRetried: false,
     sentAt: 0,
     twin: null,
+    queued: false,
   };
 }
 

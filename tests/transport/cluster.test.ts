@@ -173,6 +173,25 @@ describe('cluster: hung hosts', () => {
     assert.equal(b.count(OP.Create), 0);
   });
 
+  it('first answer wins the other way: the quiet host answers while the re-sent copy still waits; the copy is never sent', async (t) => {
+    const h = harness(t);
+    const [a, b] = [await h.server(), await h.server()];
+    // b is slow to negotiate: the copy re-sent there waits in the queue meanwhile.
+    b.script = { onRequest: (req) => (req.operation === OP.DiscoverVersions ? { delayMs: 1500 } : 'answer') };
+    const c = h.client([a, b], { hostSelection: 'failover', suspectAfterMs: 150, requestTimeoutMs: 60_000 });
+    await c.encrypt('warm', dataFor(0));
+    a.script = { onRequest: (req) => (req.uid === 'slow' ? 'hold' : 'answer') };
+    const d = dataFor(5);
+    const pending = c.encrypt('slow', d);
+    await waitFor(() => stateOf(c, a) === 'suspect' && c.stats().totals.queued === 1, 'the copy to be queued for b');
+    a.connections[0]!.release();
+    assertCipher(await pending, OP.Encrypt, 'slow', d);
+    await waitFor(() => b.count(OP.Query) === 1 && c.stats().totals.queued === 0, 'b to be ready and the queue empty');
+    await sleep(50);
+    assert.equal(user(b, 'slow'), 0, 'the copy was sent although the original had been answered');
+    assert.equal(c.stats().totals.queued, 0);
+  });
+
   it('first answer wins: the hung host\'s late answer is discarded and the host is used again', async (t) => {
     const h = harness(t);
     const [a, b] = [await h.server(), await h.server()];
