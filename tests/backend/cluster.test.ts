@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { KmipBackend } from '../../lib/backend/backend';
+import { settingsFromHostConfig } from '../../lib/backend/config';
+import { KmipConfigError } from '../../lib/errors';
 import type { TestPki } from '../support/certs';
-import { type FaultServer } from '../support/fault-server';
 import { fileSetup, harnessFor, OP, waitFor } from '../transport/helpers';
 import { FakeRequestLog, RecordingLogger } from './helpers';
 
@@ -16,7 +17,7 @@ const setup = fileSetup();
 const harness = harnessFor(setup);
 
 /** The host's parsed `config.kmip` with one transport per server. */
-function hostKmip(pki: TestPki, servers: readonly FaultServer[], transport: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function hostKmip(pki: TestPki, servers: ReadonlyArray<{ readonly host: string; readonly port: number }>, transport: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     providerName: 'kmip',
     client: { compoundCreateActivate: false, bucketNameAttributeName: '' },
@@ -46,6 +47,24 @@ describe('backend over a cluster', () => {
     }
     for (const s of servers) assert.ok(s.count(OP.Encrypt) > 0, `server ${s.port} got no Encrypt`);
     assert.equal(b.stats().hostSelection, 'spread');
+  });
+
+  it('cluster settings are read from the host config and checked where they enter', (t) => {
+    const h = harness(t);
+    const kmip = (transport: Record<string, unknown>): Record<string, unknown> => hostKmip(h.pki, [{ host: '127.0.0.1', port: 1 }], transport);
+    const s = settingsFromHostConfig(kmip({ hostSelection: 'failover', suspectAfterMs: 500, allDownGraceMs: 0, affinityTtlMs: 0 }), { logger: new RecordingLogger() });
+    assert.equal(s.transport.hostSelection, 'failover');
+    assert.equal(s.transport.suspectAfterMs, 500);
+    assert.equal(s.transport.allDownGraceMs, 0);
+    assert.equal(s.transport.affinityTtlMs, 0);
+    assert.throws(
+      () => settingsFromHostConfig(kmip({ hostSelection: 'random' }), { logger: new RecordingLogger() }),
+      (e: unknown) => e instanceof KmipConfigError && e.key === 'kmip.transport[0].hostSelection' && /"spread" or "failover"/.test(e.message),
+    );
+    assert.throws(
+      () => settingsFromHostConfig(kmip({ suspectAfterMs: -1 }), { logger: new RecordingLogger() }),
+      (e: unknown) => e instanceof KmipConfigError && /suspectAfterMs/.test(e.key ?? ''),
+    );
   });
 
   it('hostSelection failover from the host config sends everything to the first appliance', async (t) => {
