@@ -10,8 +10,9 @@
  * |---|---|---|
  * | `kmip_requests_total` | counter | host, operation |
  * | `kmip_request_duration_seconds` | histogram | host, operation |
- * | `kmip_request_errors_total` | counter | host, kind (the error's code, e.g. KMIP_TIMEOUT) |
+ * | `kmip_request_errors_total` | counter | host (empty for failures tied to no host: queue timeouts, every host down), kind (the error's code, e.g. KMIP_TIMEOUT) |
  * | `kmip_reconnects_total` | counter | host |
+ * | `kmip_connect_failures_total` | counter | host (failed connection attempts, background probes included) |
  * | `kmip_resent_total` | counter | host (requests re-sent elsewhere because the host went quiet) |
  * | `kmip_host_up` | gauge | host (1 up, 0 suspect or down) |
  * | `kmip_host_state` | gauge | host, state (1 for the current state: unknown, up, suspect, down) |
@@ -121,7 +122,19 @@ class RegistryMetrics {
     };
     collected('kmip_request_errors_total', 'Counter', 'KMIP request failures by host and kind (error code)', ['host', 'kind'], (m) =>
       each((s) => {
-        for (const h of s.hosts) for (const [kind, n] of Object.entries(h.errors)) if (n > 0) m.inc({ host: h.host, kind }, n);
+        const tied: Record<string, number> = {};
+        for (const h of s.hosts) {
+          for (const [kind, n] of Object.entries(h.errors)) {
+            if (n > 0) m.inc({ host: h.host, kind }, n);
+            tied[kind] = (tied[kind] ?? 0) + n;
+          }
+        }
+        for (const [kind, n] of Object.entries(s.totals.errors)) if (n - (tied[kind] ?? 0) > 0) m.inc({ host: '', kind }, n - (tied[kind] ?? 0));
+      }),
+    );
+    collected('kmip_connect_failures_total', 'Counter', 'KMIP connection attempts that failed, background probes included', ['host'], (m) =>
+      each((s) => {
+        for (const h of s.hosts) if (h.connectFailures > 0) m.inc({ host: h.host }, h.connectFailures);
       }),
     );
     collected('kmip_reconnects_total', 'Counter', 'KMIP connections opened to a host after the first', ['host'], (m) =>

@@ -74,6 +74,8 @@ export class HostCounters {
   /** Answers that arrived after the request had been answered elsewhere (discarded). */
   lateAnswers = 0;
   connections = 0;
+  /** Connection attempts that failed before the connection was ready (background probes included). */
+  connectFailures = 0;
   readonly errors: Record<string, number> = {};
   readonly latency = new LatencyWindow();
 

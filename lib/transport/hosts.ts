@@ -78,6 +78,8 @@ export interface HostStats {
   readonly errors: Readonly<Record<string, number>>;
   /** Connections opened after the first. */
   readonly reconnects: number;
+  /** Connection attempts that failed (connect, TLS, negotiation), background probes included. */
+  readonly connectFailures: number;
   /** Requests written here and re-sent to another host because this one went quiet. */
   readonly resent: number;
   /** Answers that came after the request had been answered elsewhere (discarded). */
@@ -400,6 +402,7 @@ export class Hosts {
         requests: s.requests,
         errors: { ...s.errors },
         reconnects: rc,
+        connectFailures: s.connectFailures,
         resent: s.resent,
         lateAnswers: s.lateAnswers,
         latencyMs: s.latency.percentiles(now),

@@ -202,6 +202,7 @@ export class KmipTransport implements ConnectionOwner<HostState> {
     const now = Date.now();
     const closing = this.#queue.closing;
     if (setupError) {
+      h.stats.connectFailures++;
       const delay = this.#hosts.markDown(h, setupError, now);
       if (!closing) {
         this.log('warn', 'KMIP connection failed', { server: h.label, error: setupError.message, retryInMs: delay, failures: h.failures });

@@ -222,6 +222,7 @@ describe('cluster: coming back', () => {
     await srv.stop();
     assertKmipError(await settle(c.encrypt('down', dataFor(2))), KmipConnectionError, 'KMIP_CONNECTION');
     assert.equal(stateOf(c, srv), 'down');
+    assert.ok(c.stats().hosts[0]!.connectFailures >= 1);
     const conns = srv.connections.length;
     await srv.start();
     await waitFor(() => stateOf(c, srv) === 'up', 'the background probe to find the host back');
@@ -357,6 +358,7 @@ describe('cluster: stats()', () => {
       assert.ok(x.latencyMs.p50 !== null && x.latencyMs.p50 >= 0);
       assert.ok(x.latencyMs.p99 !== null && x.latencyMs.p99 >= x.latencyMs.p50!);
       assert.equal(x.reconnects, 0);
+      assert.equal(x.connectFailures, 0);
     }
     assert.equal(s.totals.errors.KMIP_OPERATION_FAILED, 2);
     assert.equal(s.totals.requests, s.hosts[0]!.requests + s.hosts[1]!.requests);
