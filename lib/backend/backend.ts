@@ -262,6 +262,7 @@ export class KmipBackend {
           ? Promise.reject(
               new KmipConnectionError(
                 `${down.length} of ${st.hosts.length} KMIP hosts are down: ` + down.map((x) => `${x.host}${x.lastError ? ` (${x.lastError})` : ''}`).join(', '),
+                { hostsDown: down.length },
               ),
             )
           : this.client.query([QueryFunction.QueryOperations], { timeoutMs });

@@ -6,7 +6,7 @@
  * |---|---|---|
  * | the appliance answers Operation Failed / Item Not Found | `KMS.NotFoundException` | `KMS (KMIP) error for <Operation> on <key id or bucket>. Item Not Found: <Result Message>` |
  * | any other failure the appliance reports | `AccessDenied` (403) | `KMS (KMIP) error for <Operation> on <key id or bucket>. <Result Reason>: <Result Message>` |
- * | connection refused or lost, TLS failure, timeout, queue full, client closed | `ServiceUnavailable` (503) | `KMS (KMIP) error for <Operation> on <key id or bucket>: <what happened, in fixed words>` |
+ * | connection refused or lost, TLS failure, timeout, queue full, client closed | `ServiceUnavailable` (503) | `KMS (KMIP) error for <Operation> on <key id or bucket>: <what happened, in fixed words>` (every host of a cluster down: how many, never which) |
  * | protocol error, outcome unknown, unsupported version, invalid request, anything else | `InternalError` (500) | same form |
  *
  * Descriptions never name a host, IP address, port or file path (an S3
@@ -43,6 +43,9 @@ const HOST_CALL_OPERATION: Readonly<Record<string, string>> = {
 /** Fixed words for failures that are not the appliance's answer, and whether they mean "unavailable". */
 function classify(err: unknown): { what: string; unavailable: boolean } {
   if (err instanceof KmipTlsError) return { what: 'TLS failure with the key management server', unavailable: true };
+  if (err instanceof KmipConnectionError && err.hostsDown !== undefined && err.hostsDown > 1) {
+    return { what: `all ${err.hostsDown} key management servers cannot be reached (${err.hostsDown} of ${err.hostsDown} down)`, unavailable: true };
+  }
   if (err instanceof KmipConnectionError) return { what: 'the key management server cannot be reached', unavailable: true };
   if (err instanceof KmipTimeoutError) return { what: 'the key management server did not answer in time', unavailable: true };
   if (err instanceof KmipQueueFullError) return { what: 'too many requests are waiting for the key management server', unavailable: true };

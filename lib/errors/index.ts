@@ -38,9 +38,12 @@ export class KmipProtocolError extends KmipError {
 export class KmipConnectionError extends KmipError {
   override name = 'KmipConnectionError';
   readonly host: string | undefined;
-  constructor(message: string, options?: { cause?: unknown; host?: string; code?: 'KMIP_CONNECTION' | 'KMIP_TLS' }) {
+  /** When every configured host is down: how many hosts that is (a cluster). */
+  readonly hostsDown: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; host?: string; code?: 'KMIP_CONNECTION' | 'KMIP_TLS'; hostsDown?: number }) {
     super(options?.code ?? 'KMIP_CONNECTION', message, options);
     this.host = options?.host;
+    this.hostsDown = options?.hostsDown;
   }
 }
 

@@ -344,7 +344,7 @@ export class Hosts {
     const causes = this.list.map((h) => `${h.label}: ${h.lastError?.message ?? 'unknown error'}`).join('; ');
     return new KmipConnectionError(
       `no KMIP server available: ${n} of ${n} KMIP hosts are down (next attempt in ${Math.max(0, soonest - now)} ms; ${causes})`,
-      { cause: first.lastError, host: first.label },
+      { cause: first.lastError, host: first.label, hostsDown: n },
     );
   }
 

@@ -94,10 +94,14 @@ describe('backend over a cluster', () => {
     await b2.stop();
     await Promise.all(Array.from({ length: 4 }, () => b.wrapDataKey('key-1', DATA_KEY).catch(() => undefined)));
     await waitFor(() => b.stats().totals.hostsByState.down === 2, 'both appliances to be marked down');
-    const err = (await healthcheck(b)) as { code?: number; description?: string } | null;
+    const reqLog = new FakeRequestLog();
+    const err = (await healthcheck(b, reqLog)) as { code?: number; description?: string } | null;
     assert.ok(err, 'healthcheck should fail with every appliance down');
-    assert.equal(err.code, 500);
-    assert.match(err.description ?? '', /2 of 2 KMIP hosts are down/);
+    // ServiceUnavailable (503) naming how many appliances are down, but not which (no topology for S3 clients).
+    assert.equal(err.code, 503);
+    assert.match(err.description ?? '', /2 of 2 down/);
+    assert.doesNotMatch(err.description ?? '', /127\.0\.0\.1/);
+    assert.match(reqLog.text(), /2 of 2 KMIP hosts are down/, 'the details (which hosts, why) go to the log');
   });
 
   it('prom-client: the host\'s registry gets kmip_ counters, histograms and gauges labelled by host and operation', async (t) => {
