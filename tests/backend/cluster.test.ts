@@ -49,6 +49,23 @@ describe('backend over a cluster', () => {
     assert.equal(b.stats().hostSelection, 'spread');
   });
 
+  for (const mode of ['spread', 'failover'] as const) {
+    it(`a comma-separated host string (how the host hands S3KMIP_HOSTS over) behaves like the array: ${mode}`, async (t) => {
+      const h = harness(t);
+      const servers = [await h.server(), await h.server(), await h.server()];
+      const kmip = hostKmip(h.pki, [servers[0]!], { hostSelection: mode });
+      const tr = (kmip['transport'] as Array<{ tls: Record<string, unknown> }>)[0]!;
+      const single = { ...tr, tls: { ...tr.tls, host: servers.map((s) => `${s.host}:${s.port}`).join(','), port: '5696' } };
+      const b = new KmipBackend({ kmip: { ...kmip, transport: single }, logger: new RecordingLogger() });
+      t.after(() => b.close({ drainTimeoutMs: 0 }));
+      assert.deepEqual(b.settings.transport.hosts.map((x) => x.port), servers.map((s) => s.port));
+      for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 30 }, () => b.wrapDataKey('key-1', DATA_KEY)));
+      const counts = servers.map((s) => s.count(OP.Encrypt));
+      if (mode === 'spread') counts.forEach((n, i) => assert.ok(n > 0, `host ${i + 1} got no Encrypt: ${counts.join('/')}`));
+      else assert.deepEqual(counts, [90, 0, 0]);
+    });
+  }
+
   it('cluster settings are read from the host config and checked where they enter', (t) => {
     const h = harness(t);
     const kmip = (transport: Record<string, unknown>): Record<string, unknown> => hostKmip(h.pki, [{ host: '127.0.0.1', port: 1 }], transport);
