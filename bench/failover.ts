@@ -188,6 +188,9 @@ async function load(client: KmipClient, uid: string, wrapped: Buffer, durationMs
 
 function shareOf(client: KmipClient): string {
   const s = client.stats();
+  if (process.argv.includes('--verbose')) {
+    for (const h of s.hosts) console.log(`  ${h.host}: ${h.state}, requests ${h.requests}, errors ${JSON.stringify(h.errors)}, reconnects ${h.reconnects}, connect failures ${h.connectFailures}, resent ${h.resent}, p50/p99 ${h.latencyMs.p50}/${h.latencyMs.p99} ms`);
+  }
   const total = s.hosts.reduce((n, h) => n + h.requests, 0) || 1;
   return s.hosts.map((h, i) => `host ${i + 1} ${((100 * h.requests) / total).toFixed(0)}%`).join(', ');
 }

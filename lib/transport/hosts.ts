@@ -146,24 +146,28 @@ export class Hosts {
   // -------------------------------------------------------------------------
   // Selection
 
-  /** The connection for `p`, or undefined to keep it (and those behind it) queued. */
-  pick(p: Pending, now: number): HostConnection | undefined {
-    const depth = this.#options.pipelineDepth;
+  /**
+   * The connection for `p`, or undefined to keep it (and those behind it)
+   * queued. `idleOnly`: only a connection with nothing in flight whose last
+   * write carried one request (queue.ts writes to it at once).
+   */
+  pick(p: Pending, now: number, idleOnly = false): HostConnection | undefined {
+    const depth = idleOnly ? 1 : this.#options.pipelineDepth;
     if (this.#spread && p.key !== undefined && this.#affinity.size > 0) {
       const h = this.#affinity.hostFor(p.key, now);
       if (h !== undefined && h !== p.avoid && usable(h)) {
-        const c = freeConnection(h, depth);
+        const c = freeConnection(h, depth, idleOnly);
         if (c !== undefined) return c;
         for (const x of h.connections) if (x.usable) return undefined; // its node is busy: wait for it
       }
     }
     let anyUsable = false;
     for (const h of this.list) if (usable(h) && h !== p.avoid) anyUsable = true;
-    if (!anyUsable) return this.#leastLoaded(p, depth, (h) => h.health === 'suspect');
-    if (this.#spread) return this.#leastLoaded(p, depth, usable);
+    if (!anyUsable) return this.#leastLoaded(p, depth, idleOnly, (h) => h.health === 'suspect');
+    if (this.#spread) return this.#leastLoaded(p, depth, idleOnly, usable);
     for (const h of this.list) {
       if (!usable(h) || h === p.avoid) continue;
-      const c = freeConnection(h, depth);
+      const c = freeConnection(h, depth, idleOnly);
       if (c !== undefined) return c;
       for (const x of h.connections) if (x.usable) return undefined; // preferred host busy: wait for it
     }
@@ -171,7 +175,7 @@ export class Hosts {
   }
 
   /** Among hosts passing `ok`, the one with the fewest requests in flight that has a free slot; ties round robin. */
-  #leastLoaded(p: Pending, depth: number, ok: (h: HostState) => boolean): HostConnection | undefined {
+  #leastLoaded(p: Pending, depth: number, idleOnly: boolean, ok: (h: HostState) => boolean): HostConnection | undefined {
     const n = this.list.length;
     let best: HostConnection | undefined;
     let bestLoad = Infinity;
@@ -180,7 +184,7 @@ export class Hosts {
       const idx = (this.#rr + i) % n;
       const h = this.list[idx]!;
       if (!ok(h) || h === p.avoid) continue;
-      const c = freeConnection(h, depth);
+      const c = freeConnection(h, depth, idleOnly);
       if (c === undefined) continue;
       let load = 0;
       for (const x of h.connections) load += x.messagesInFlight;
@@ -417,11 +421,11 @@ export class Hosts {
   }
 }
 
-/** The least busy ready connection of `h` with a free slot. */
-function freeConnection(h: HostState, depth: number): HostConnection | undefined {
+/** The least busy ready connection of `h` with a free slot (`idleOnly`: see pick). */
+function freeConnection(h: HostState, depth: number, idleOnly: boolean): HostConnection | undefined {
   let best: HostConnection | undefined;
   for (const c of h.connections) {
-    if (!c.usable) continue;
+    if (!c.usable || (idleOnly && c.lastWriteRequests > 1)) continue;
     if (c.messagesInFlight < depth && (best === undefined || c.messagesInFlight < best.messagesInFlight)) best = c;
   }
   return best;

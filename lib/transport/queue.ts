@@ -87,8 +87,9 @@ export class RequestQueue {
     // turn's requests for one pump, so one write carries them all (going
     // direct there would split each turn's group into a lone write and the rest).
     if (this.#queue.length === 0 && !this.#closed) {
-      const c = this.#hosts.pick(p, now);
-      if (c && c.messagesInFlight === 0 && c.lastWriteRequests <= 1) {
+      // (idleOnly: the host selection counts only a connection it is written to.)
+      const c = this.#hosts.pick(p, now, true);
+      if (c) {
         if (c.dispatch(p)) c.flushSoon();
         this.#arm();
         return;
