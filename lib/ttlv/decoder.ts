@@ -132,10 +132,10 @@ class Decoder {
         break;
       }
       case 0x04: {
-        if (len === 0 || len % 8 !== 0) {
-          this.fail('TTLV_BAD_LENGTH', `big integer length ${len} is not a positive multiple of 8`, start);
-        }
-        out = { tag, type: 0x04, value: readBigInteger(buf, vs, ve) };
+        // Zero is a multiple of 8: an empty Big Integer is read as 0 (the
+        // encoder always writes at least 8 bytes).
+        if (len % 8 !== 0) this.fail('TTLV_BAD_LENGTH', `big integer length ${len} is not a multiple of 8`, start);
+        out = { tag, type: 0x04, value: len === 0 ? 0n : readBigInteger(buf, vs, ve) };
         break;
       }
       case 0x07: {

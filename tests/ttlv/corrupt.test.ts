@@ -204,7 +204,6 @@ add({
 });
 
 // --- BigInteger ---------------------------------------------------------------
-add({ name: 'BigInteger length 0', input: raw(T, 0x04, 0, ''), code: 'TTLV_BAD_LENGTH', offset: 0 });
 add({ name: 'BigInteger length 12', input: raw(T, 0x04, 12, Buffer.alloc(16)), code: 'TTLV_BAD_LENGTH', offset: 0 });
 add({ name: 'BigInteger length 4', input: raw(T, 0x04, 4, Buffer.alloc(8)), code: 'TTLV_BAD_LENGTH' });
 add({ name: 'BigInteger length 1', input: raw(T, 0x04, 1, Buffer.alloc(8)), code: 'TTLV_BAD_LENGTH' });
@@ -245,6 +244,8 @@ describe('corrupt inputs: sanity of the table', () => {
     assert.ok(decode(vectors[0]!.bytes, { maxMessageBytes: vectors[0]!.bytes.length }));
     assert.deepEqual(decode(struct(A, int1)), ttlv.structure(A, [ttlv.integer(C, 1)]));
     assert.deepEqual(decode(raw(T, 0x04, 8, '0000000000000000')), ttlv.bigInteger(T, 0n));
+    // A zero-length Big Integer is 0 (issue 9.7), not a corrupt input.
+    assert.deepEqual(decode(raw(T, 0x04, 0, '')), ttlv.bigInteger(T, 0n));
   });
 });
 
