@@ -25,6 +25,8 @@ const WRAP_PARAMETERS = {
 } as const;
 const ZERO_IV = Buffer.alloc(16);
 const DATA_KEY_BYTES = 32;
+/** AES-256-CBC with PKCS#5 padding of 32 bytes: two blocks plus a full padding block. */
+const WRAPPED_DATA_KEY_BYTES = 48;
 
 export interface BackendDescriptor {
   readonly type: 'external';
@@ -217,6 +219,13 @@ export class KmipBackend {
       throw new KmipInvalidArgumentError(`data key must be a Buffer of ${DATA_KEY_BYTES} bytes`);
     }
     const r = await this.client.encrypt(keyId, plainTextDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
+    // The host stores whatever we return next to the object: never the data
+    // key in clear, an empty or a truncated one (AES-256-CBC/PKCS#5: 32 -> 48).
+    if (r.data.length !== WRAPPED_DATA_KEY_BYTES || r.data.indexOf(plainTextDataKey) !== -1) {
+      const what = r.data.length !== WRAPPED_DATA_KEY_BYTES ? `${r.data.length} bytes, not ${WRAPPED_DATA_KEY_BYTES}` : 'the data key in clear';
+      r.data.fill(0);
+      throw new KmipProtocolError(`KMIP server answered Encrypt of a ${DATA_KEY_BYTES}-byte data key with ${what}: not a wrapped data key; nothing stored`);
+    }
     return Buffer.from(r.data);
   }
 
