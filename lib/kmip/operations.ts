@@ -8,7 +8,7 @@ import { encode, type StructureItem, type TtlvItem, type TtlvWriter } from '../t
 import { enumName, Operation, QueryFunction, RevocationReasonCode } from './enums';
 
 export { QueryFunction, RevocationReasonCode };
-import { isV2, spacedName, type ProtocolVersion } from './protocol';
+import { isV2, operationName, spacedName, type ProtocolVersion } from './protocol';
 
 export { spacedName };
 import { Tag, normalizeName, tagFromName, tagName } from './tags';
@@ -152,6 +152,19 @@ function text(payload: StructureItem | undefined, tag: number, what: string): st
 
 const uidItem = (uid: string | undefined): TtlvItem[] => (uid === undefined ? [] : [txt(Tag.UniqueIdentifier, uid)]);
 
+/**
+ * The answer's Unique Identifier must be the key asked for (an answer about
+ * another key is never trusted). `asked` undefined: an ID placeholder, no check.
+ */
+function sameKey(operation: number, asked: string | undefined, got: string): string {
+  if (asked !== undefined && got !== asked) {
+    throw new KmipProtocolError(
+      `KMIP ${operationName(operation)} answer is about key ${JSON.stringify(got)}, not the key asked for (${JSON.stringify(asked)})`,
+    );
+  }
+  return got;
+}
+
 // ---------------------------------------------------------------------------
 // Operations
 
@@ -272,10 +285,9 @@ export function create(opts: CreateSymmetricKeyOptions = {}): OperationRequest<C
     },
     read: (payload) => {
       const ot = payload?.value.find((c) => c.tag === Tag.ObjectType);
-      return {
-        uniqueIdentifier: text(payload, Tag.UniqueIdentifier, 'Unique Identifier'),
-        objectType: ot && ot.type === 0x05 ? ot.value : undefined,
-      };
+      const id = text(payload, Tag.UniqueIdentifier, 'Unique Identifier');
+      if (id.length === 0) throw new KmipProtocolError('KMIP Create answer has an empty Unique Identifier');
+      return { uniqueIdentifier: id, objectType: ot && ot.type === 0x05 ? ot.value : undefined };
     },
   };
 }
@@ -287,7 +299,7 @@ export function activate(uid: string | undefined): OperationRequest<string> {
     idempotent: false,
     key: uid,
     payload: () => uidItem(uid),
-    read: (p) => text(p, Tag.UniqueIdentifier, 'Unique Identifier'),
+    read: (p) => sameKey(Op.Activate, uid, text(p, Tag.UniqueIdentifier, 'Unique Identifier')),
   };
 }
 
@@ -302,7 +314,7 @@ export function revoke(uid: string | undefined, reasonCode: number = RevocationR
       if (message !== undefined) reason.push(txt(Tag.RevocationMessage, message));
       return [...uidItem(uid), s(Tag.RevocationReason, reason)];
     },
-    read: (p) => text(p, Tag.UniqueIdentifier, 'Unique Identifier'),
+    read: (p) => sameKey(Op.Revoke, uid, text(p, Tag.UniqueIdentifier, 'Unique Identifier')),
   };
 }
 
@@ -312,7 +324,7 @@ export function destroy(uid: string | undefined): OperationRequest<string> {
     idempotent: false,
     key: uid,
     payload: () => uidItem(uid),
-    read: (p) => text(p, Tag.UniqueIdentifier, 'Unique Identifier'),
+    read: (p) => sameKey(Op.Destroy, uid, text(p, Tag.UniqueIdentifier, 'Unique Identifier')),
   };
 }
 
@@ -512,7 +524,7 @@ class CipherRequest implements OperationRequest<CipherResult> {
     }
     if (data === undefined || data.type !== 0x08) throw new KmipProtocolError('response payload has no Data');
     return {
-      uniqueIdentifier: uid !== undefined && uid.type === 0x07 ? uid.value : undefined,
+      uniqueIdentifier: uid !== undefined && uid.type === 0x07 ? sameKey(this.operation, this.#o.uniqueIdentifier, uid.value) : undefined,
       data: data.value,
       ivCounterNonce: iv !== undefined && iv.type === 0x08 ? iv.value : undefined,
     };
