@@ -7,7 +7,7 @@
 import { X509Certificate, randomBytes, createCipheriv } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import { KmipClient } from '../client';
-import { KmipError, KmipOperationError } from '../errors';
+import { KmipConfigError, KmipError, KmipOperationError } from '../errors';
 import { Operation, QueryFunction, RevocationReasonCode } from '../kmip/enums';
 import { PRODUCT_OPERATIONS } from '../kmip/operations';
 import { operationName, versionString } from '../kmip/protocol';
@@ -103,6 +103,9 @@ function peerInfo(p: PeerCertificate | undefined): CertificateInfo[] {
 
 function describe(err: unknown): string {
   if (err instanceof KmipOperationError) return `${err.resultReason ?? err.resultStatus}${err.resultMessage ? `: ${err.resultMessage}` : ''}`;
+  if (err instanceof KmipConfigError) {
+    return err.key && !err.message.includes(err.key) ? `${err.message} (fix the ${err.key} setting)` : err.message;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -151,11 +154,18 @@ export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Pr
   const t = settings.transport;
   const server = t.hosts.map((h) => `${h.host}:${h.port}`).join(', ');
   const step = opts.onStep ?? (() => undefined);
-  const client = new KmipClient({ ...t, hosts: [t.hosts[0]!], ...(opts.logger ? { logger: opts.logger } : {}) });
   let tlsInfo: ProbeReport['tls'];
   let version: string | undefined;
   let vendor: string | undefined;
   const profiles: Array<{ name: string; announced: string[]; missing: string[] }> = [];
+  let client: KmipClient;
+  try {
+    client = new KmipClient({ ...t, hosts: [t.hosts[0]!], ...(opts.logger ? { logger: opts.logger } : {}) });
+  } catch (err) {
+    // Settings the TLS layer refuses (cipher list, key passphrase...): a verdict, not a crash.
+    checks.push({ name: 'configuration', status: 'fail', detail: describe(err) });
+    return finish();
+  }
   try {
     step('connecting');
     let announced: readonly number[] | undefined;
