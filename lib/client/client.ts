@@ -55,7 +55,7 @@ export class KmipClient {
       throw new KmipConfigError(`KMIP configuration: options must be an object, got ${options === null ? 'null' : typeof options}`, 'options');
     }
     this.transport = new KmipTransport(options);
-    this.transport.setMessagePrinter((item) => printTtlv(item));
+    this.transport.setMessagePrinter((item, hints) => printTtlv(item, hints));
   }
 
   /** Negotiated version, vendor, announced operations of the last connection made. */
