@@ -19,7 +19,8 @@ import {
   KmipOutcomeUnknownError,
   KmipProtocolError,
 } from '../errors';
-import { readResponseMessage, resultReasonName, writeRequestMessage, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
+import { Op as Operation } from '../kmip/operations';
+import { operationName, readResponseMessage, resultReasonName, versionString, writeRequestMessage, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
 import { decode, TtlvFramer, TtlvWriter, TtlvError, type TtlvItem } from '../ttlv';
 import type { HostCounters } from './host-stats';
 import { discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
@@ -58,7 +59,8 @@ export interface ConnectionOwner<H extends ConnectionHost> {
   /** True once close() was called: lost requests are no longer retried. */
   readonly closing: boolean;
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
-  logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem): void;
+  /** `item` a byte count: an undecodable message, logged by its size only. */
+  logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem | number, hints?: MessagePrintHints): void;
   /** Bytes arrived: slots may have freed. */
   schedulePump(): void;
   /** Requests to retry first, elsewhere (this connection is closing). */
@@ -76,6 +78,27 @@ export interface ConnectionOwner<H extends ConnectionHost> {
 
 export type ConnState = 'connecting' | 'handshaking' | 'negotiating' | 'ready' | 'draining' | 'closed';
 
+/** What the connection knows about a received message when it is logged. */
+export interface MessagePrintHints {
+  /** Each batch item's request operation, in message order (undefined: not matched). */
+  readonly operations?: readonly (number | undefined)[];
+  /** Matched to no request: tags, types and lengths only, no Byte String value. */
+  readonly structureOnly?: boolean;
+}
+
+export type MessagePrinter = (item: TtlvItem, hints?: MessagePrintHints) => string;
+
+const STRUCTURE_ONLY: MessagePrintHints = { structureOnly: true };
+
+/** For logging only: the request's operation of each response batch item, in message order. */
+function requestOperations(items: readonly ResponseBatchItem[], p: Pending): (number | undefined)[] {
+  return items.map((it) => {
+    const id = it.id !== undefined && it.id.length === 4 ? it.id.readUInt32BE(0) : -1;
+    const idx = p.ids ? p.ids.indexOf(id) : -1;
+    return idx >= 0 ? p.ops[idx]!.operation : undefined;
+  });
+}
+
 const idBuffer = (id: number): Buffer => {
   const b = Buffer.allocUnsafe(4);
   b.writeUInt32BE(id, 0);
@@ -92,6 +115,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   /** Last byte received, or when requests went from none to some in flight: the start of any silence. */
   lastReceived: number;
   successes = 0;
+  /** Set when an established connection was closed for a protocol error (hosts.ts backs off after a run of them). */
+  closedForProtocolError = false;
   readonly #owner: ConnectionOwner<H>;
   readonly host: H;
   readonly #socket: tls.TLSSocket;
@@ -280,19 +305,22 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
 
   #onMessage(bytes: Buffer): void {
     if (this.state === 'closed') return;
-    let tree: TtlvItem;
+    // Logged once matched, redacted by the request's operation; otherwise as structure only.
+    const logging = this.#owner.logMessages;
+    let tree: TtlvItem | undefined;
     let resp: ReturnType<typeof readResponseMessage>;
     try {
       tree = decode(bytes, this.#decodeOptions);
-      if (this.#owner.logMessages) this.#owner.logMessage('received', this.host.label, tree);
       resp = readResponseMessage(tree);
     } catch (err) {
+      if (logging) this.#owner.logMessage('received', this.host.label, tree ?? bytes.length, STRUCTURE_ONLY);
       const what = err instanceof TtlvError ? 'an undecodable message' : 'a malformed response';
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${what}: ${(err as Error).message}`, { cause: err }), 'protocol');
       return;
     }
     const items = resp.items;
     if (items.length === 0) {
+      if (logging) this.#owner.logMessage('received', this.host.label, tree, STRUCTURE_ONLY);
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response with no batch items`), 'protocol');
       return;
     }
@@ -301,9 +329,14 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     const p = firstId >= 0 ? this.inflight.get(firstId) : undefined;
     if (first.id === undefined && first.status !== 0 && items.length === 1) {
       // A failure without ID: servers answer a request they could not parse this way.
+      if (logging) {
+        const only = this.messagesInFlight === 1 ? (this.inflight.values().next().value as Pending | undefined) : undefined;
+        this.#owner.logMessage('received', this.host.label, tree, only ? { operations: [only.ops[0]!.operation] } : STRUCTURE_ONLY);
+      }
       this.#onAnonymousFailure(first);
       return;
     }
+    if (logging) this.#owner.logMessage('received', this.host.label, tree, p && p.ids ? { operations: requestOperations(items, p) } : STRUCTURE_ONLY);
     if (!p || !p.ids) {
       const detail =
         first.id === undefined
@@ -354,6 +387,12 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       return;
     }
     const usedVersion = p.internal ? resp.version : this.version;
+    const mismatch = this.#mismatch(p, resp.version, ordered);
+    if (mismatch) {
+      this.#owner.log('warn', 'KMIP answer does not match its request', { server: this.host.label, operations: describeOps(p.ops), problem: mismatch.message });
+      if (failed(p, mismatch) && !p.internal) this.host.stats.error(mismatch.code);
+      return;
+    }
     // A session the server dropped (session-expiry.ts): retire the connection, send once more on a new one.
     const expired = anyFailed && !p.internal ? sessionExpiry(ordered) : undefined;
     if (
@@ -395,6 +434,32 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     if (expired === undefined && !p.internal) this.successes++;
     if (!p.internal) this.#owner.answered(this, p, this.lastReceived - p.sentAt, anyFailed);
     answer(p, { version: usedVersion, items: ordered, server: this.host.label });
+  }
+
+  /**
+   * An answer checked against its request (cheap: fields already decoded):
+   * each batch item's Operation, when present, is the request's, and the
+   * header carries the negotiated version (Discover Versions excepted: its
+   * answer is what fixes the version). A mismatch fails that request.
+   */
+  #mismatch(p: Pending, version: ProtocolVersion, ordered: readonly ResponseBatchItem[]): KmipProtocolError | undefined {
+    for (let i = 0; i < ordered.length; i++) {
+      const got = ordered[i]!.operation;
+      const want = p.ops[i]!.operation;
+      if (got !== undefined && got !== want) {
+        return new KmipProtocolError(`KMIP server ${this.host.label} answered ${operationName(want)} with a ${operationName(got)} batch item`);
+      }
+    }
+    if (p.internal && p.ops[0]!.operation === Operation.DiscoverVersions) return undefined;
+    const v = this.version;
+    if (version.major !== v.major || version.minor !== v.minor) {
+      const failed = ordered.find((it) => it.status !== 0);
+      const said = failed ? ` (server said: ${resultReasonName(failed.reason) ?? 'no reason'}${failed.message ? `: ${failed.message}` : ''})` : '';
+      return new KmipProtocolError(
+        `KMIP server ${this.host.label} answered ${describeOps(p.ops).join('+')} with protocol version ${versionString(version)} in its header, not the negotiated ${versionString(v)}${said}`,
+      );
+    }
+    return undefined;
   }
 
   /**
@@ -456,8 +521,9 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   }
 
   /**
-   * Idempotent teardown. `mode`: 'lost' requeues idempotent work and fails the
-   * rest as outcome-unknown; 'protocol' and 'setup' fail everything in flight.
+   * Idempotent teardown. `mode`: 'lost' and 'protocol' (garbage, unknown or
+   * duplicate answers) requeue idempotent work once and fail the rest as
+   * outcome-unknown; 'setup' fails everything in flight.
    */
   fail(err: Error, mode: 'lost' | 'protocol' | 'setup' | 'closed'): void {
     if (this.state === 'closed') return;
@@ -479,7 +545,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       p.conn = null;
       p.ids = null;
       if (p.done) continue;
-      if (p.internal || mode === 'protocol' || mode === 'setup') {
+      if (p.internal || mode === 'setup') {
         fail(p, typed);
       } else if (mode === 'closed') {
         fail(p, new KmipClosedError(`KMIP client closed before ${describeOps(p.ops).join('+')} was answered`));
@@ -488,15 +554,23 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
         p.done = true;
         p.twin.twin = null;
       } else if (p.idempotent && p.retries < 1 && !this.#owner.closing) {
+        // After a loss or a protocol error alike: once more, on a fresh connection.
         p.retries++;
         requeue.push(p);
       } else if (p.idempotent) {
-        fail(p, new KmipConnectionError(`connection to KMIP server ${this.host.label} lost twice while ${describeOps(p.ops).join('+')} was on the wire: ${err.message}`, { cause: err, host: this.host.label }));
+        fail(
+          p,
+          mode === 'protocol'
+            ? err
+            : new KmipConnectionError(`connection to KMIP server ${this.host.label} lost twice while ${describeOps(p.ops).join('+')} was on the wire: ${err.message}`, { cause: err, host: this.host.label }),
+        );
       } else {
         fail(p, new KmipOutcomeUnknownError(describeOps(p.ops), { cause: err }));
       }
     }
+    const established = before === 'ready' || before === 'draining';
+    if (established && mode === 'protocol') this.closedForProtocolError = true;
     if (requeue.length > 0) this.#owner.requeueFront(requeue);
-    this.#owner.onClosed(this, before === 'ready' || before === 'draining' ? undefined : typed, err);
+    this.#owner.onClosed(this, established ? undefined : typed, err);
   }
 }

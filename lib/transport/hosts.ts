@@ -37,6 +37,22 @@
  * fail with at once, except during the first allDownGraceMs after a cluster
  * that had been up went down entirely (a blink: requests wait, bounded by
  * queueTimeoutMs).
+ *
+ * A connection that cannot even be started (tls.connect throws on unusable
+ * TLS settings) is a failed connection attempt of its host (down, back-off,
+ * probe), never an exception out of the pump or a probe timer.
+ *
+ * Protocol errors (garbage, unknown or duplicate Unique Batch Item IDs) close
+ * a ready connection; what was in flight there is retried once (connection.ts).
+ * The first such close of a run leaves the host up: it reconnects at once. From
+ * the second consecutive one (connections closed for a protocol error with no
+ * request answered on them: `protocolFailures`) the host is down like after a
+ * failed connection attempt, its back-off growing with the run
+ * (baseDelayMs * 2^(protocolFailures - 2), capped), and comes back through its
+ * background probe. So a server that answers every request with unknown ids
+ * gets a bounded number of connections, and the all-hosts-down policy above
+ * decides what requests meanwhile do (another host, a blink wait, or a fast
+ * error). A connection that answered a request ends the run.
  */
 import { KmipConnectionError } from '../errors';
 import { KeyAffinity } from './affinity';
@@ -44,6 +60,7 @@ import { Connection, type ConnectionHost, type ConnectionOwner } from './connect
 import { HostCounters, LatencyWindow } from './host-stats';
 import type { ResolvedTransportOptions } from './options';
 import type { Pending } from './request';
+import { tlsSetupError } from './tls-setup';
 
 export type HostHealth = 'unknown' | 'up' | 'suspect' | 'down';
 
@@ -60,6 +77,8 @@ export interface HostState extends ConnectionHost {
   lastError: Error | undefined;
   probeTimer: NodeJS.Timeout | null;
   readonly stats: HostCounters;
+  /** Connections closed in a row for a protocol error without a request answered on them. */
+  protocolFailures: number;
 }
 
 export type HostConnection = Connection<HostState>;
@@ -140,6 +159,7 @@ export class Hosts {
       lastError: undefined,
       probeTimer: null,
       stats: new HostCounters(),
+      protocolFailures: 0,
     }));
   }
 
@@ -244,16 +264,48 @@ export class Hosts {
     }
   }
 
+  /**
+   * Opens a connection to `h`. When it cannot even start (tls.connect throws
+   * on unusable TLS settings), that is a failed connection attempt: `h` is
+   * down with back-off, and the all-down policy decides for queued requests.
+   */
   #open(h: HostState): void {
-    const c = new Connection(this.#owner, h, this.#options);
+    let c: HostConnection;
+    try {
+      c = new Connection(this.#owner, h, this.#options);
+    } catch (err) {
+      const e = tlsSetupError(err, h.label);
+      h.stats.connectFailures++;
+      const delay = this.markDown(h, e, Date.now());
+      if (!this.#owner.closing) {
+        this.#owner.log('warn', 'KMIP connection failed', { server: h.label, error: e.message, retryInMs: delay, failures: h.failures });
+      }
+      return;
+    }
     h.connections.add(c);
     h.stats.connections++;
     this.#owner.log('debug', 'KMIP connecting', { server: h.label });
   }
 
-  /** A connection ended (for any reason): forget it. */
-  removeConnection(c: HostConnection): void {
-    c.host.connections.delete(c);
+  /**
+   * A connection ended (for any reason): forget it. One closed for a protocol
+   * error extends its host's run of them: the first of a run reconnects at
+   * once, from the second the host is down with a back-off growing with the
+   * run (markDown; `cause` becomes its last error). One that answered a
+   * request ends the run. Returns the reconnection delay in ms (0: none).
+   */
+  removeConnection(c: HostConnection, now: number, cause?: Error): number {
+    const h = c.host;
+    h.connections.delete(c);
+    if (!c.closedForProtocolError) {
+      if (c.successes > 0) h.protocolFailures = 0;
+      return 0;
+    }
+    h.protocolFailures = c.successes > 0 ? 1 : h.protocolFailures + 1;
+    if (h.protocolFailures < 2 || this.#closed || this.#owner.closing) return 0;
+    // markDown adds one: the back-off is baseDelayMs * 2^(protocolFailures - 2), capped.
+    h.failures = Math.max(h.failures, h.protocolFailures - 2);
+    return this.markDown(h, cause ?? new KmipConnectionError(`KMIP server ${h.label} keeps breaking the protocol`, { host: h.label }), now);
   }
 
   // -------------------------------------------------------------------------

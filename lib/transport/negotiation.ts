@@ -1,7 +1,8 @@
 /**
  * What a new connection asks its server before it takes requests: Discover
- * Versions (pick the first version the server answers that we offered and is
- * at least KMIP 1.2), then Query (operations, object types, vendor and server
+ * Versions with the lowest offered 1.x version in its header (pick the first
+ * version the server answers that we offered and is at least KMIP 1.2; after
+ * Invalid Message, the versions one at a time), then Query (operations, object types, vendor and server
  * information) unless skipQuery. The connection sends; this checks the answers
  * and turns a refusal into a typed error.
  */
@@ -12,6 +13,7 @@ import { MINIMUM_VERSION } from './options';
 import type { TransportResponse, WireOperation } from './request';
 
 export const AUTHENTICATION_NOT_SUCCESSFUL = 0x03;
+const INVALID_MESSAGE = 0x04;
 
 /** Sends one internal request message on the connection being set up. */
 export type SetupSend = (op: WireOperation, version: ProtocolVersion) => Promise<TransportResponse>;
@@ -23,12 +25,56 @@ export interface QueriedInfo {
   serverInformation?: unknown;
 }
 
-/** Discover Versions with `offer`, most preferred first: the version to speak on this connection. */
+/**
+ * The Discover Versions request header: the lowest 1.x version offered (1.2
+ * when none is). KMIP 1.x only promises backward compatibility (§6.1), and
+ * strict servers refuse a header above their own version before reading the
+ * payload.
+ */
+export function discoverHeader(offer: readonly ProtocolVersion[]): ProtocolVersion {
+  let header: ProtocolVersion | undefined;
+  for (const v of offer) if (v.major === 1 && (header === undefined || compareVersions(v, header) < 0)) header = v;
+  return header ?? MINIMUM_VERSION;
+}
+
+/** The server's most preferred answered version that we offered, 1.2 or later. */
+function pick(offer: readonly ProtocolVersion[], answered: readonly ProtocolVersion[]): ProtocolVersion | undefined {
+  return answered.find((v) => offer.some((o) => compareVersions(o, v) === 0) && compareVersions(v, MINIMUM_VERSION) >= 0);
+}
+
+const said = (it: ResponseBatchItem): string => `${resultReasonName(it.reason) ?? 'no reason'}${it.message ? `: ${it.message}` : ''}`;
+
+/**
+ * Discover Versions with `offer`, most preferred first: the version to speak
+ * on this connection. When the server answers Invalid Message (some refuse an
+ * offer listing a version they do not know), once more offering the versions
+ * one at a time, with the same header, before giving up.
+ */
 export async function discoverVersion(label: string, offer: readonly ProtocolVersion[], send: SetupSend): Promise<ProtocolVersion> {
-  const header1x = offer.find((v) => v.major === 1) ?? { major: 1, minor: 4 };
-  const dv = discoverVersions(offer);
-  const r = await send(dv, header1x);
-  const item = r.items[0]!;
+  const header = discoverHeader(offer);
+  const ask = async (versions: readonly ProtocolVersion[]): Promise<{ item: ResponseBatchItem; answered: ProtocolVersion[] }> => {
+    const dv = discoverVersions(versions);
+    const item = (await send(dv, header)).items[0]!;
+    return { item, answered: item.status === 0 ? dv.read(item.payload, header) : [] };
+  };
+  let { item, answered } = await ask(offer);
+  let chosen = pick(offer, answered);
+  if (item.status !== 0 && item.reason === INVALID_MESSAGE) {
+    const first = said(item);
+    for (const v of offer) {
+      ({ item, answered } = await ask([v]));
+      chosen = pick(offer, answered);
+      if (chosen || (item.status !== 0 && item.reason !== INVALID_MESSAGE)) break;
+    }
+    if (!chosen && item.status !== 0 && item.reason === INVALID_MESSAGE) {
+      throw new KmipVersionError(
+        `KMIP server ${label} refused Discover Versions with a ${versionString(header)} request header, offering ` +
+          `${offer.map(versionString).join(', ')} at once then one at a time; the server said: ${first}` +
+          (said(item) !== first ? ` (then: ${said(item)})` : '') +
+          '; KMIP 1.2 or later is required',
+      );
+    }
+  }
   if (item.status !== 0 && item.reason === AUTHENTICATION_NOT_SUCCESSFUL) {
     throw new KmipOperationError(
       'Discover Versions',
@@ -41,11 +87,9 @@ export async function discoverVersion(label: string, offer: readonly ProtocolVer
   }
   if (item.status !== 0) {
     throw new KmipVersionError(
-      `KMIP server ${label} refused Discover Versions (${resultReasonName(item.reason) ?? 'no reason'}${item.message ? `: ${item.message}` : ''}); KMIP 1.2 or later is required`,
+      `KMIP server ${label} refused Discover Versions (${said(item)}) offering ${offer.map(versionString).join(', ')}; KMIP 1.2 or later is required`,
     );
   }
-  const answered = dv.read(item.payload, header1x);
-  const chosen = answered.find((v) => offer.some((o) => compareVersions(o, v) === 0) && compareVersions(v, MINIMUM_VERSION) >= 0);
   if (!chosen) {
     const offered = offer.map(versionString).join(', ');
     throw new KmipVersionError(

@@ -105,7 +105,25 @@ export class RequestQueue {
   schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    setImmediate(() => this.pump());
+    setImmediate(() => this.#guarded('pump'));
+  }
+
+  /**
+   * The pump or the sweep, run from setImmediate or the timer: nothing may
+   * escape from there (it would crash the host process). A throw is a bug:
+   * logged, and what waits fails with a typed error instead of hanging.
+   */
+  #guarded(what: 'pump' | 'sweep'): void {
+    try {
+      if (what === 'pump') this.pump();
+      else this.#sweep();
+    } catch (err) {
+      this.#pumpScheduled = false;
+      const msg = err instanceof Error ? err.message : String(err);
+      this.#log('error', `KMIP transport internal error in ${what}`, { error: msg });
+      this.failQueued(new KmipConnectionError(`internal error in the KMIP transport (${what}): ${msg}`, { cause: err }));
+      this.#arm();
+    }
   }
 
   /** Puts retried requests back at the head of the queue, oldest first. */
@@ -188,7 +206,7 @@ export class RequestQueue {
       const delay = busy ? this.#options.timerResolutionMs : Math.max(this.#options.timerResolutionMs, 250);
       this.#timer = setTimeout(() => {
         this.#timer = null;
-        this.#sweep();
+        this.#guarded('sweep');
       }, delay);
     }
     if (busy) this.#timer.ref();

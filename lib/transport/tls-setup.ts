@@ -2,11 +2,12 @@
  * TLS for one connection: the options a socket to one host is opened with
  * (SNI, certificate name check, client certificate), and how a failure before
  * the connection is ready is explained (typed error with the likely cause:
- * untrusted CA, wrong name, refused client certificate...).
+ * untrusted CA, wrong name, refused client certificate...), or a throw of
+ * tls.connect itself (unusable local TLS settings).
  */
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
-import { KmipConnectionError, KmipError, KmipTlsError } from '../errors';
+import { KmipConfigError, KmipConnectionError, KmipError, KmipTlsError } from '../errors';
 import type { HostAddress, TlsOptions } from './options';
 import { secureContextOf } from './settings/validate';
 
@@ -86,4 +87,33 @@ export function closedError(what: string, label: string, handshaking: boolean, s
     );
   }
   return new KmipConnectionError(what, { host: label });
+}
+
+/**
+ * `tls.connect` threw synchronously: our own TLS settings are unusable (a
+ * wrong or missing key passphrase, a cipher list OpenSSL rejects, a malformed
+ * key, cert or CA...). A KmipConfigError naming the likely setting, with
+ * OpenSSL's words (which never hold key material).
+ */
+export function tlsSetupError(err: unknown, label: string): KmipConfigError {
+  const msg = err instanceof Error ? err.message : String(err);
+  let setting: string | undefined;
+  let hint = 'check the TLS settings: key, passphrase, cert, ca, ciphers, minVersion, maxVersion';
+  if (/cipher/i.test(msg)) {
+    setting = 'ciphers';
+    hint = 'check tls.ciphers: OpenSSL accepts none of its ciphers';
+  } else if (/bad decrypt|passphrase|bad password|interrupted or cancelled/i.test(msg)) {
+    setting = 'passphrase';
+    hint = 'check tls.passphrase: the client key is encrypted and its passphrase is wrong or missing';
+  } else if (/DECODER|private key|key values mismatch/i.test(msg)) {
+    setting = 'key';
+    hint = "check tls.key: not a readable private key, or not the certificate's key";
+  } else if (/certificate|x509|PEM/i.test(msg)) {
+    setting = 'cert';
+    hint = 'check tls.cert and tls.ca: not readable certificates';
+  } else if (/version/i.test(msg)) {
+    setting = 'minVersion';
+    hint = 'check tls.minVersion and tls.maxVersion';
+  }
+  return new KmipConfigError(`cannot open a TLS connection to KMIP server ${label} with these TLS settings: ${msg} (${hint})`, setting);
 }

@@ -23,14 +23,14 @@ import { safeLog, stderrLogger, type Logger } from '../logger';
 import { PRODUCT_OPERATIONS } from '../kmip/operations';
 import { operationName, versionString } from '../kmip/protocol';
 import type { TtlvItem } from '../ttlv';
-import type { ConnectionOwner, ServerInfo } from './connection';
+import type { ConnectionOwner, MessagePrinter, MessagePrintHints, ServerInfo } from './connection';
 import { Hosts, type HostConnection, type HostState, type TransportStats } from './hosts';
 import { resolveTransportOptions, type ResolvedTransportOptions, type TransportOptions } from './options';
 import { RequestQueue } from './queue';
 import type { Pending, SendOptions, TransportResponse, WireOperation } from './request';
 
 export { resolveTransportOptions } from './options';
-export type { ServerInfo } from './connection';
+export type { MessagePrinter, MessagePrintHints, ServerInfo } from './connection';
 export type { SendOptions, TransportResponse, WireOperation } from './request';
 export type { HostHealth, HostStats, TransportStats } from './hosts';
 
@@ -48,7 +48,7 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   #closePromise: Promise<void> | null = null;
   #serverInfo: ServerInfo | undefined;
   #announced = false;
-  #printer: ((item: TtlvItem) => string) | undefined;
+  #printer: MessagePrinter | undefined;
   #observer: TransportObserver | undefined;
 
   constructor(options: TransportOptions) {
@@ -69,7 +69,7 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   }
 
   /** Installs the function used to render messages when logMessages is on. */
-  setMessagePrinter(fn: (item: TtlvItem) => string): void {
+  setMessagePrinter(fn: MessagePrinter): void {
     this.#printer = fn;
   }
 
@@ -77,10 +77,16 @@ export class KmipTransport implements ConnectionOwner<HostState> {
     safeLog(this.#logger, level, msg, fields);
   }
 
-  logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem): void {
+  /**
+   * A message as a redacted tree. A received one is logged once matched, its
+   * requests' operations (`hints`) deciding what is redacted; an unmatched one
+   * as structure only; an undecodable one (`item`: its size) by its size.
+   */
+  logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem | number, hints?: MessagePrintHints): void {
     if (!this.#printer) return;
     const level = typeof this.#logger.trace === 'function' ? 'trace' : 'debug';
-    safeLog(this.#logger, level, `KMIP message ${direction}`, { server, message: this.#printer(item) });
+    const message = typeof item === 'number' ? `<undecodable message, ${item} bytes>` : this.#printer(item, hints);
+    safeLog(this.#logger, level, `KMIP message ${direction}`, { server, message });
   }
 
   /** Sends one request message holding `ops` (a batch when several). */
@@ -198,9 +204,17 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   /** A connection ended. `setupError` is set when it failed before becoming ready. */
   onClosed(c: HostConnection, setupError: Error | undefined, cause?: Error): void {
     const h = c.host;
-    this.#hosts.removeConnection(c);
     const now = Date.now();
+    const backoff = this.#hosts.removeConnection(c, now, cause);
     const closing = this.#queue.closing;
+    if (backoff > 0 && !closing) {
+      this.log('warn', 'KMIP server keeps breaking the protocol: host down, reconnecting with back-off', {
+        server: h.label,
+        retryInMs: backoff,
+        protocolFailures: h.protocolFailures,
+        error: cause?.message,
+      });
+    }
     if (setupError) {
       h.stats.connectFailures++;
       const delay = this.#hosts.markDown(h, setupError, now);
