@@ -141,10 +141,17 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.version = opts.protocolVersions[0]!;
     this.#framer = new TtlvFramer({ maxMessageBytes: opts.maxMessageBytes });
     this.#decodeOptions = { maxMessageBytes: opts.maxMessageBytes };
+    // tls.connect may throw (unusable TLS settings): the caller (hosts.ts) makes that a failed connection.
     const sock = tls.connect(tlsConnectOptions(host.addr, opts.tls));
     this.#socket = sock;
-    sock.setNoDelay(true);
-    sock.setKeepAlive(true, 30000);
+    sock.on('error', (err) => this.fail(err, 'lost'));
+    try {
+      sock.setNoDelay(true);
+      sock.setKeepAlive(true, 30000);
+    } catch (err) {
+      sock.destroy();
+      throw err;
+    }
     sock.once('connect', () => {
       if (this.state !== 'connecting') return;
       this.state = 'handshaking';
@@ -155,7 +162,6 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       this.#negotiate(opts).catch((err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err)), 'setup'));
     });
     sock.on('data', (chunk: Buffer) => this.#onData(chunk));
-    sock.on('error', (err) => this.fail(err, 'lost'));
     sock.on('end', () => this.fail(this.#closedError(`KMIP server ${host.label} closed the connection`), 'lost'));
     sock.on('close', () => this.fail(this.#closedError(`connection to KMIP server ${host.label} closed`), 'lost'));
   }

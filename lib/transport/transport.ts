@@ -85,7 +85,13 @@ export class KmipTransport implements ConnectionOwner<HostState> {
   logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem | number, hints?: MessagePrintHints): void {
     if (!this.#printer) return;
     const level = typeof this.#logger.trace === 'function' ? 'trace' : 'debug';
-    const message = typeof item === 'number' ? `<undecodable message, ${item} bytes>` : this.#printer(item, hints);
+    let message: string;
+    try {
+      message = typeof item === 'number' ? `<undecodable message, ${item} bytes>` : this.#printer(item, hints);
+    } catch (err) {
+      // Called from socket events: a printer bug must not escape (nor show the bytes).
+      message = `<unprintable message: ${err instanceof Error ? err.message : String(err)}>`;
+    }
     safeLog(this.#logger, level, `KMIP message ${direction}`, { server, message });
   }
 
