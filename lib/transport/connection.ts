@@ -505,7 +505,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       new KmipProtocolError(
         `KMIP server ${this.host.label} answered one of ${this.messagesInFlight} pipelined requests with a failure that carries no Unique Batch Item ID (server said: ${server}); closing the connection`,
       ),
-      'lost',
+      'protocol',
     );
   }
 
