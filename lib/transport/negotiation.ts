@@ -2,8 +2,8 @@
  * What a new connection asks its server before it takes requests: Discover
  * Versions with the lowest offered 1.x version in its header (pick the first
  * version the server answers that we offered and is at least KMIP 1.2; after
- * Invalid Message, the versions one at a time), then Query (operations, object types, vendor and server
- * information) unless skipQuery. The connection sends; this checks the answers
+ * Invalid Message, the versions one at a time), then Query (operations,
+ * object types, vendor and server information) unless skipQuery. The connection sends; this checks the answers
  * and turns a refusal into a typed error.
  */
 import { KmipOperationError, KmipVersionError } from '../errors';
