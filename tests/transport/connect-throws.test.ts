@@ -18,7 +18,6 @@ const harness = harnessFor(setup);
 
 // The transport reaches `tls.connect` through the module object (a getter in
 // the compiled CommonJS), so replacing it here is seen there.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const tlsModule = require('node:tls') as { connect: typeof tls.connect };
 
 /** Makes tls.connect throw `message` for the next `times` calls; restores it after the test. */
