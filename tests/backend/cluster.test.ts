@@ -10,8 +10,9 @@ import { KmipBackend } from '../../lib/backend/backend';
 import { settingsFromHostConfig } from '../../lib/backend/config';
 import { KmipConfigError } from '../../lib/errors';
 import type { TestPki } from '../support/certs';
-import { fileSetup, harnessFor, OP, waitFor } from '../transport/helpers';
-import { FakeRequestLog, RecordingLogger } from './helpers';
+import type { FaultServer } from '../support/fault-server';
+import { fileSetup, harnessFor, OP, waitFor, type Harness } from '../transport/helpers';
+import { appliance, FakeRequestLog, RecordingLogger } from './helpers';
 
 const setup = fileSetup();
 const harness = harnessFor(setup);
@@ -32,6 +33,17 @@ function hostKmip(pki: TestPki, servers: ReadonlyArray<{ readonly host: string; 
 
 const DATA_KEY = Buffer.alloc(32, 3);
 
+/** `n` fault servers answering Encrypt like appliances (the real 48-byte wrap: the backend refuses anything else). */
+async function appliances(h: Harness, n: number): Promise<FaultServer[]> {
+  const out: FaultServer[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = await h.server();
+    appliance(s);
+    out.push(s);
+  }
+  return out;
+}
+
 function healthcheck(b: KmipBackend, log = new FakeRequestLog()): Promise<unknown> {
   return new Promise((resolve) => b.healthcheck(log, (err) => resolve(err)));
 }
@@ -39,7 +51,7 @@ function healthcheck(b: KmipBackend, log = new FakeRequestLog()): Promise<unknow
 describe('backend over a cluster', () => {
   it('the host\'s array of transports spreads the data-key calls over every appliance', async (t) => {
     const h = harness(t);
-    const servers = [await h.server(), await h.server(), await h.server()];
+    const servers = await appliances(h, 3);
     const b = new KmipBackend({ kmip: hostKmip(h.pki, servers), logger: new RecordingLogger() });
     t.after(() => b.close({ drainTimeoutMs: 0 }));
     for (let round = 0; round < 3; round++) {
@@ -52,7 +64,7 @@ describe('backend over a cluster', () => {
   for (const mode of ['spread', 'failover'] as const) {
     it(`a comma-separated host string (how the host hands S3KMIP_HOSTS over) behaves like the array: ${mode}`, async (t) => {
       const h = harness(t);
-      const servers = [await h.server(), await h.server(), await h.server()];
+      const servers = await appliances(h, 3);
       const kmip = hostKmip(h.pki, [servers[0]!], { hostSelection: mode });
       const tr = (kmip['transport'] as Array<{ tls: Record<string, unknown> }>)[0]!;
       const single = { ...tr, tls: { ...tr.tls, host: servers.map((s) => `${s.host}:${s.port}`).join(','), port: '5696' } };
@@ -86,7 +98,7 @@ describe('backend over a cluster', () => {
 
   it('hostSelection failover from the host config sends everything to the first appliance', async (t) => {
     const h = harness(t);
-    const servers = [await h.server(), await h.server()];
+    const servers = await appliances(h, 2);
     const b = new KmipBackend({ kmip: hostKmip(h.pki, servers, { hostSelection: 'failover' }), logger: new RecordingLogger() });
     t.after(() => b.close({ drainTimeoutMs: 0 }));
     await Promise.all(Array.from({ length: 30 }, () => b.wrapDataKey('key-1', DATA_KEY)));
@@ -96,7 +108,7 @@ describe('backend over a cluster', () => {
 
   it('healthcheck: OK while one appliance is usable (the down one logged), an error naming how many are down otherwise', async (t) => {
     const h = harness(t);
-    const [a, b2] = [await h.server(), await h.server()];
+    const [a, b2] = (await appliances(h, 2)) as [FaultServer, FaultServer];
     const logger = new RecordingLogger();
     const b = new KmipBackend({ kmip: hostKmip(h.pki, [a, b2], { allDownGraceMs: 0 }, { healthcheckCacheMs: 0 }), logger });
     t.after(() => b.close({ drainTimeoutMs: 0 }));
@@ -123,7 +135,7 @@ describe('backend over a cluster', () => {
 
   it('prom-client: the host\'s registry gets kmip_ counters, histograms and gauges labelled by host and operation', async (t) => {
     const h = harness(t);
-    const servers = [await h.server(), await h.server()];
+    const servers = await appliances(h, 2);
     const registry = new Registry();
     const b = new KmipBackend({ kmip: hostKmip(h.pki, servers), logger: new RecordingLogger(), metrics: { registry } });
     t.after(() => b.close({ drainTimeoutMs: 0 }));

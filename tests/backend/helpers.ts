@@ -2,9 +2,13 @@
  * Shared helpers for the host-adapter (KmipBackend) tests. Not a test file.
  */
 import assert from 'node:assert/strict';
+import { createCipheriv, createHash } from 'node:crypto';
 import * as net from 'node:net';
 import type { KmipBackend } from '../../lib/backend/backend';
+import { Tag } from '../../lib/kmip/tags';
 import type { LogFields } from '../../lib/logger';
+import { ttlv } from '../../lib/ttlv';
+import { OP, type FaultServer } from '../support/fault-server';
 import { RecordingLogger } from '../client/pykmip-helpers';
 import type { PykmipServer } from '../support/pykmip';
 
@@ -235,4 +239,33 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** The bucket key the fake appliance "holds" for `uid`. */
+export const keyOf = (uid: string): Buffer => createHash('sha256').update(`bucket-key:${uid}`).digest();
+
+/** What a real appliance answers to the legacy wrap: AES-256-CBC, PKCS#5, zero IV. */
+export function realWrap(uid: string, data: Buffer): Buffer {
+  const c = createCipheriv('aes-256-cbc', keyOf(uid), Buffer.alloc(16));
+  return Buffer.concat([c.update(data), c.final()]);
+}
+
+/**
+ * The fault server plays an appliance for data-key wrapping: Encrypt is answered
+ * with `answer(uid, data)` as Data (same uid, same batch item id; by default the
+ * real 48-byte wrap the backend checks for), the rest as the fault server does.
+ */
+export function appliance(srv: FaultServer, answer: (uid: string, data: Buffer) => Buffer = realWrap): void {
+  srv.script = {
+    onRequest: (req, ctx) => {
+      if (req.operation !== OP.Encrypt) return 'answer';
+      const uid = req.uid!;
+      return {
+        items: ctx.defaultItems().map((it) => ({
+          ...it,
+          payload: [ttlv.textString(Tag.UniqueIdentifier, uid), ttlv.byteString(Tag.Data, answer(uid, req.data!))],
+        })),
+      };
+    },
+  };
 }

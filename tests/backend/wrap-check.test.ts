@@ -7,44 +7,17 @@
  * nothing, or a wrong length.
  */
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { KmipBackend } from '../../lib/backend/backend';
 import type { KmipSettings } from '../../lib/backend/settings';
 import { KmipProtocolError } from '../../lib/errors';
-import { Tag } from '../../lib/kmip/tags';
-import { ttlv } from '../../lib/ttlv';
 import type { FaultServer } from '../support/fault-server';
-import { fileSetup, harnessFor, OP, settle, type Harness } from '../transport/helpers';
-import { CallbackTracker, FakeRequestLog, hostCalls } from './helpers';
+import { fileSetup, harnessFor, settle, type Harness } from '../transport/helpers';
+import { appliance, CallbackTracker, FakeRequestLog, hostCalls, realWrap } from './helpers';
 
 const setup = fileSetup();
 const harness = harnessFor(setup);
-
-/** The bucket key the fake appliance "holds" for `uid`. */
-const keyOf = (uid: string): Buffer => createHash('sha256').update(`bucket-key:${uid}`).digest();
-
-/** What a real appliance answers: AES-256-CBC, PKCS#5, zero IV. */
-function realWrap(uid: string, data: Buffer): Buffer {
-  const c = createCipheriv('aes-256-cbc', keyOf(uid), Buffer.alloc(16));
-  return Buffer.concat([c.update(data), c.final()]);
-}
-
-/** Encrypt is answered with `answer(uid, data)` as Data (same uid, same batch item id); the rest correctly. */
-function appliance(srv: FaultServer, answer: (uid: string, data: Buffer) => Buffer): void {
-  srv.script = {
-    onRequest: (req, ctx) => {
-      if (req.operation !== OP.Encrypt) return 'answer';
-      const uid = req.uid!;
-      return {
-        items: ctx.defaultItems().map((it) => ({
-          ...it,
-          payload: [ttlv.textString(Tag.UniqueIdentifier, uid), ttlv.byteString(Tag.Data, answer(uid, req.data!))],
-        })),
-      };
-    },
-  };
-}
 
 function backendFor(h: Harness, srv: FaultServer): KmipBackend {
   const settings: KmipSettings = {
