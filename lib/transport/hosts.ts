@@ -18,9 +18,11 @@
  *             requests already written to it are re-sent on another host
  *             (first answer wins). Back to up at its next byte (heard); down
  *             when a request times out there or the connection is lost.
- *   down      a connection attempt failed (connect, TLS, negotiation), or a
- *             request timed out there while other hosts exist, or a suspect
- *             host lost its connection (markDown). Not usable. Probed in the
+ *   down      a connection attempt failed (connect, TLS, negotiation, or
+ *             tls.connect itself threw), or a request timed out there while
+ *             other hosts exist, or a suspect host lost its connection, or a
+ *             run of connections closed for protocol errors (see below)
+ *             (markDown). Not usable. Probed in the
  *             background, whether requests arrive or not: a timer opens one
  *             connection after reconnect.baseDelayMs * 2^(failures - 1),
  *             capped at reconnect.maxDelayMs, ±jitter; success -> up, failure

@@ -9,13 +9,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KmipConnectionError, KmipError, KmipOutcomeUnknownError, KmipProtocolError } from '../../lib/errors';
-import { encodeResponse } from '../support/fault-server';
+import { encodeResponse, type FaultServer } from '../support/fault-server';
+import type { KmipClient } from '../../lib/client';
 import { assertCipher, assertKmipError, dataFor, fileSetup, harnessFor, OP, settle, sleep } from './helpers';
 
 const setup = fileSetup();
 const harness = harnessFor(setup);
 
 const isUser = (op: number): boolean => op !== OP.DiscoverVersions && op !== OP.Query;
+const stateOf = (c: KmipClient, s: FaultServer): string | undefined => c.stats().hosts.find((x) => x.host === `${s.host}:${s.port}`)?.state;
 
 describe('protocol errors: retry what may be retried, and back off (issue 9.5)', () => {
   it('garbage on the wire: the Encrypt/Decrypt in flight are retried once on a fresh connection and succeed; a Create is outcome-unknown', async (t) => {
@@ -127,5 +129,35 @@ describe('protocol errors: retry what may be retried, and back off (issue 9.5)',
     // Back-off 0 (first), 100, 200, 400, 400...: about 9 in 2.5 s. Without it: one per request.
     assert.ok(srv.connections.length <= 15, `${srv.connections.length} connections for ${requests} requests in ${elapsed} ms (${JSON.stringify([...errors])})`);
     assert.ok(requests > srv.connections.length, `${requests} requests, ${srv.connections.length} connections`);
+  });
+
+  it('in a cluster, a host that keeps breaking the protocol is down like an unreachable one: requests are answered by the other host', async (t) => {
+    const h = harness(t);
+    const [bad, good] = [await h.server(), await h.server()];
+    bad.script = {
+      onRequest: (req, ctx) =>
+        isUser(req.operation) ? { items: ctx.defaultItems().map((it) => ({ ...it, id: Buffer.from([0xff, 0xff, 0xff, 0xff]) })) } : 'answer',
+    };
+    // One request per connection, one connection per host: a burst queues, and queued requests open connections on every usable host.
+    const c = h.client([bad, good], { hostSelection: 'spread', pipelineDepth: 1, poolSize: 1, reconnect: { baseDelayMs: 100, maxDelayMs: 400, jitter: 0 } });
+    const burst = (tag: string) =>
+      Promise.all(Array.from({ length: 4 }, (_, k) => settle(c.encrypt(`${tag}-${k}`, dataFor(k)))));
+    // Until the bad host was seen down (a request may fail while it is still taken for up).
+    let sawDown = false;
+    for (let i = 0; i < 40 && !sawDown; i++) {
+      for (const s of await burst(`p${i}`)) if (!s.ok) assert.ok(s.error instanceof KmipProtocolError, String(s.error));
+      sawDown = stateOf(c, bad) === 'down';
+    }
+    assert.ok(sawDown, `the host breaking the protocol was never down: ${JSON.stringify(c.stats().hosts)}`);
+    // From then on every request is answered, by the good host (the bad one's probe may bring it
+    // back in between: a request sent there is retried once, elsewhere, and it is down again).
+    for (let i = 0; i < 10; i++) {
+      const out = await burst(`q${i}`);
+      out.forEach((s, k) => {
+        assert.ok(s.ok, `q${i}-${k}: ${String(s.error)}`);
+        assertCipher(s.value!, OP.Encrypt, `q${i}-${k}`, dataFor(k));
+        assert.equal(good.userRequests.filter((r) => r.uid === `q${i}-${k}`).length, 1);
+      });
+    }
   });
 });
