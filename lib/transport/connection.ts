@@ -383,15 +383,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
         };
       }
     }
-    for (const id of p.ids) this.inflight.delete(id);
-    this.messagesInFlight--;
-    p.conn = null;
-    p.ids = null;
-    if (p.done) {
-      // Its twin, re-sent elsewhere while this host was quiet, was answered first.
-      this.host.stats.lateAnswers++;
-      return;
-    }
+    if (this.#release(p, p.ids)) return;
     const usedVersion = p.internal ? resp.version : this.version;
     const mismatch = this.#mismatch(p, resp.version, ordered);
     if (mismatch) {
@@ -469,6 +461,21 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   }
 
   /**
+   * Takes an answered request off this connection. True when it was already
+   * settled: its twin, re-sent elsewhere while this host was quiet, was
+   * answered first, and this late answer is only counted.
+   */
+  #release(p: Pending, ids: readonly number[]): boolean {
+    for (let i = 0; i < ids.length; i++) this.inflight.delete(ids[i]!);
+    this.messagesInFlight--;
+    p.conn = null;
+    p.ids = null;
+    if (!p.done) return false;
+    this.host.stats.lateAnswers++;
+    return true;
+  }
+
+  /**
    * A failed answer without Unique Batch Item ID. With one request message in
    * flight it can only be that request's (no guess): it gets the server's
    * failure and the connection stays. With several, nobody can tell whose it
@@ -481,14 +488,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       const p = this.inflight.values().next().value as Pending | undefined;
       if (p && p.ids) {
         const ids = p.ids;
-        for (const id of ids) this.inflight.delete(id);
-        this.messagesInFlight--;
-        p.conn = null;
-        p.ids = null;
-        if (p.done) {
-          this.host.stats.lateAnswers++;
-          return;
-        }
+        if (this.#release(p, ids)) return;
         const answered = ids.map((id, i) => ({ ...item, operation: item.operation ?? p.ops[i]!.operation, id: idBuffer(id) }));
         this.#owner.log('warn', 'KMIP server answered a request with a failure that carries no Unique Batch Item ID', {
           server: this.host.label,
