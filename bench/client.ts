@@ -18,7 +18,7 @@
  * npm run bench:client -- --callers 64 --model callback --kinds raw,client
  * npm run bench:client -- --soak                # + 1 000 000 KmipClient Encrypts, memory sampled
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +31,7 @@ import { requestMessage } from '../lib/kmip/protocol';
 import { encode } from '../lib/ttlv';
 import { makeTestPki, type TestPki } from '../tests/support/certs';
 import { RawTlsClient } from './raw-tls';
+import { spawnListening } from './child';
 
 // ---------------------------------------------------------------------------
 // Arguments
@@ -134,20 +135,10 @@ function runCell(issue: Issue, callers: number, model: Model, ms: number): Promi
 // ---------------------------------------------------------------------------
 // The three clients
 
-async function startResponder(pki: TestPki): Promise<{ port: number; child: ChildProcess }> {
+function startResponder(pki: TestPki): Promise<{ port: number; child: ChildProcess }> {
   const args = [path.join(__dirname, 'responder.js'), pki.caPath, pki.serverCertPath, pki.serverKeyPath];
   if (COALESCE) args.push('--coalesce');
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /PORT (\d+)/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`responder exited with ${String(code)}`)));
-  });
-  return { port, child };
+  return spawnListening(args, 'responder');
 }
 
 /** The Encrypt request message KmipClient sends (KMIP 1.4, what the responder negotiates). */

@@ -9,13 +9,14 @@
  * npm run bench:dev-server -- --requests 400000 --runs 5
  * npm run bench:dev-server -- --cpu-prof        # the server writes a .cpuprofile to the cwd
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KmipClient } from '../lib/client';
 import { silentLogger } from '../lib/logger';
 import { makeTestPki, type TestPki } from '../tests/support/certs';
+import { spawnListening } from './child';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(name);
@@ -28,21 +29,11 @@ const RUNS = num('--runs', 3);
 const IN_FLIGHT = 64;
 const CBC = { blockCipherMode: 1, paddingMethod: 3, cryptographicAlgorithm: 3 } as const;
 
-async function startChild(pki: TestPki): Promise<{ port: number; child: ChildProcess }> {
+function startChild(pki: TestPki): Promise<{ port: number; child: ChildProcess }> {
   const nodeArgs = flag('--cpu-prof') ? ['--cpu-prof'] : [];
   const args = [...nodeArgs, path.join(__dirname, 'dev-server-child.js'), pki.caPath, pki.serverCertPath, pki.serverKeyPath];
   if (flag('--coalesce')) args.push('--coalesce');
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /PORT (\d+)/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`dev server exited with ${String(code)}`)));
-  });
-  return { port, child };
+  return spawnListening(args, 'dev server');
 }
 
 /** The server process's CPU time so far (µs). */
