@@ -1,8 +1,10 @@
 /**
  * One TLS connection to one KMIP server: connect, TLS handshake, version
  * negotiation (Discover Versions, then Query), framing, encoding and writing
- * request messages (one socket write per pump), matching answers to requests by
- * Unique Batch Item ID, failures without ID, and teardown (retire, close, fail).
+ * request messages (one socket write per pump; a caller's own message, or one
+ * shared by several callers' batchable requests), reading answers (handed to
+ * answers.ts, which matches them by Unique Batch Item ID), and teardown
+ * (retire, close, fail).
  *
  * States: connecting -> handshaking -> negotiating -> ready -> draining -> closed
  * (any state -> closed on failure). It knows its socket and the requests on it,
@@ -19,17 +21,14 @@ import {
   KmipOutcomeUnknownError,
   KmipProtocolError,
 } from '../errors';
-import { Op as Operation } from '../kmip/operations';
-import { operationName, readResponseMessage, resultReasonName, versionString, writeRequestMessage, type ProtocolVersion, type ResponseBatchItem } from '../kmip/protocol';
+import { readResponseMessage, resultReasonName, writeRequestMessage, type ProtocolVersion, type RequestHeaderOptions, type ResponseMessage } from '../kmip/protocol';
 import { decode, TtlvFramer, TtlvWriter, TtlvError, type TtlvItem } from '../ttlv';
 import type { HostCounters } from './host-stats';
 import { discoverVersion, queryServer, type QueriedInfo, type SetupSend } from './negotiation';
 import { type HostAddress, type ResolvedTransportOptions, type TimeoutPhaseOption } from './options';
-import { answer, describeOps, failed, newPending, type Pending, type TransportResponse, type WireOperation } from './request';
-import { sessionExpiry } from './session-expiry';
+import { handleResponse } from './answers';
+import { describeOps, failed, newPending, type Pending, type SharedMessage, type TransportResponse, type WireOperation } from './request';
 import { classifyConnectError, closedError, tlsConnectOptions } from './tls-setup';
-
-const ITEM_NOT_FOUND = 0x01;
 
 export interface ServerInfo {
   readonly server: string;
@@ -90,20 +89,8 @@ export type MessagePrinter = (item: TtlvItem, hints?: MessagePrintHints) => stri
 
 const STRUCTURE_ONLY: MessagePrintHints = { structureOnly: true };
 
-/** For logging only: the request's operation of each response batch item, in message order. */
-function requestOperations(items: readonly ResponseBatchItem[], p: Pending): (number | undefined)[] {
-  return items.map((it) => {
-    const id = it.id !== undefined && it.id.length === 4 ? it.id.readUInt32BE(0) : -1;
-    const idx = p.ids ? p.ids.indexOf(id) : -1;
-    return idx >= 0 ? p.ops[idx]!.operation : undefined;
-  });
-}
-
-const idBuffer = (id: number): Buffer => {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(id, 0);
-  return b;
-};
+/** A shared message's header: Batch Error Continuation Option Continue. */
+const CONTINUE: RequestHeaderOptions = { batchErrorContinuationOption: 1 };
 
 export class Connection<H extends ConnectionHost = ConnectionHost> {
   state: ConnState = 'connecting';
@@ -117,7 +104,8 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   successes = 0;
   /** Set when an established connection was closed for a protocol error (hosts.ts backs off after a run of them). */
   closedForProtocolError = false;
-  readonly #owner: ConnectionOwner<H>;
+  /** The transport that owns it (answers.ts reports through it too). */
+  readonly owner: ConnectionOwner<H>;
   readonly host: H;
   readonly #socket: tls.TLSSocket;
   readonly #framer: TtlvFramer;
@@ -132,7 +120,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   readonly #decodeOptions: { readonly maxMessageBytes: number };
 
   constructor(owner: ConnectionOwner<H>, host: H, opts: ResolvedTransportOptions) {
-    this.#owner = owner;
+    this.owner = owner;
     this.host = host;
     const now = Date.now();
     this.lastActivity = now;
@@ -203,7 +191,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       const q = await queryServer(chosen, send);
       info = q.info;
       if (q.refused) {
-        this.#owner.log('warn', 'KMIP server refused Query; continuing without server information', {
+        this.owner.log('warn', 'KMIP server refused Query; continuing without server information', {
           server: this.host.label,
           resultReason: resultReasonName(q.refused.reason),
           resultMessage: q.refused.message,
@@ -214,7 +202,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.state = 'ready';
     this.lastActivity = Date.now();
     const ti = this.tlsInfo();
-    this.#owner.onReady(this, {
+    this.owner.onReady(this, {
       server: this.host.label,
       version: chosen,
       vendorIdentification: info.vendor,
@@ -255,7 +243,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
       failed(p, e);
       return false;
     }
-    if (this.#owner.logMessages) this.#owner.logMessage('sent', this.host.label, decode(w.buf.subarray(mark, w.pos)));
+    if (this.owner.logMessages) this.owner.logMessage('sent', this.host.label, decode(w.buf.subarray(mark, w.pos)));
     const now = Date.now();
     p.ids = ids;
     p.conn = this;
@@ -266,6 +254,55 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.messagesInFlight++;
     this.#dispatchedSinceFlush++;
     this.lastActivity = now;
+    return true;
+  }
+
+  /**
+   * Encodes several callers' single-operation requests as one request message
+   * (one batch item each, Batch Error Continuation Option Continue, so one
+   * item's failure does not stop the others) and registers each in flight.
+   * The message takes one pipeline slot. False if it failed to encode (then
+   * each request is failed).
+   */
+  dispatchShared(ps: readonly Pending[]): boolean {
+    const n = ps.length;
+    const ids = new Array<number>(n);
+    const ops = new Array<WireOperation>(n);
+    for (let i = 0; i < n; i++) {
+      let id = this.#nextId;
+      while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+      this.#nextId = id >= 0xffffffff ? 1 : id + 1;
+      ids[i] = id;
+      ops[i] = ps[i]!.ops[0]!;
+    }
+    const w = this.#writer;
+    const mark = w.pos;
+    try {
+      writeRequestMessage(w, this.version, ops, ids, CONTINUE);
+    } catch (err) {
+      w.pos = mark;
+      // One of them cannot be encoded: each goes alone, so only that one fails.
+      let any = false;
+      for (const p of ps) if (this.dispatch(p)) any = true;
+      return any;
+    }
+    if (this.owner.logMessages) this.owner.logMessage('sent', this.host.label, decode(w.buf.subarray(mark, w.pos)));
+    const now = Date.now();
+    const message: SharedMessage = { members: ps };
+    for (let i = 0; i < n; i++) {
+      const p = ps[i]!;
+      p.ids = [ids[i]!];
+      p.conn = this;
+      p.sentAt = now;
+      p.deadline = now + p.timeoutMs;
+      p.message = message;
+      this.inflight.set(ids[i]!, p);
+    }
+    if (this.messagesInFlight === 0) this.lastReceived = now;
+    this.messagesInFlight++;
+    this.#dispatchedSinceFlush++;
+    this.lastActivity = now;
+    this.host.stats.batched += n;
     return true;
   }
 
@@ -299,214 +336,32 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     const now = Date.now();
     this.lastActivity = now;
     this.lastReceived = now;
-    if (this.host.health === 'suspect') this.#owner.heard(this);
+    if (this.host.health === 'suspect') this.owner.heard(this);
     try {
       this.#framer.push(chunk, this.#onMessageBound);
     } catch (err) {
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a malformed message stream: ${(err as Error).message}`, { cause: err }), 'protocol');
       return;
     }
-    this.#owner.schedulePump();
+    this.owner.schedulePump();
   }
 
   #onMessage(bytes: Buffer): void {
     if (this.state === 'closed') return;
-    // Logged once matched, redacted by the request's operation; otherwise as structure only.
-    const logging = this.#owner.logMessages;
+    // Logged once matched (answers.ts), redacted by the request's operation; otherwise as structure only.
+    const logging = this.owner.logMessages;
     let tree: TtlvItem | undefined;
-    let resp: ReturnType<typeof readResponseMessage>;
+    let resp: ResponseMessage;
     try {
       tree = decode(bytes, this.#decodeOptions);
       resp = readResponseMessage(tree);
     } catch (err) {
-      if (logging) this.#owner.logMessage('received', this.host.label, tree ?? bytes.length, STRUCTURE_ONLY);
+      if (logging) this.owner.logMessage('received', this.host.label, tree ?? bytes.length, STRUCTURE_ONLY);
       const what = err instanceof TtlvError ? 'an undecodable message' : 'a malformed response';
       this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${what}: ${(err as Error).message}`, { cause: err }), 'protocol');
       return;
     }
-    const items = resp.items;
-    if (items.length === 0) {
-      if (logging) this.#owner.logMessage('received', this.host.label, tree, STRUCTURE_ONLY);
-      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response with no batch items`), 'protocol');
-      return;
-    }
-    const first = items[0]!;
-    const firstId = first.id !== undefined && first.id.length === 4 ? first.id.readUInt32BE(0) : -1;
-    const p = firstId >= 0 ? this.inflight.get(firstId) : undefined;
-    if (first.id === undefined && first.status !== 0 && items.length === 1) {
-      // A failure without ID: servers answer a request they could not parse this way.
-      if (logging) {
-        const only = this.messagesInFlight === 1 ? (this.inflight.values().next().value as Pending | undefined) : undefined;
-        this.#owner.logMessage('received', this.host.label, tree, only ? { operations: [only.ops[0]!.operation] } : STRUCTURE_ONLY);
-      }
-      this.#onAnonymousFailure(first);
-      return;
-    }
-    if (logging) this.#owner.logMessage('received', this.host.label, tree, p && p.ids ? { operations: requestOperations(items, p) } : STRUCTURE_ONLY);
-    if (!p || !p.ids) {
-      const detail =
-        first.id === undefined
-          ? 'a response without Unique Batch Item ID'
-          : `a response whose Unique Batch Item ID ${first.id.toString('hex')} matches no request in flight`;
-      const server = first.status !== 0 ? ` (server said: ${resultReasonName(first.reason) ?? 'no reason'}${first.message ? `: ${first.message}` : ''})` : '';
-      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent ${detail}${server}; closing the connection`), 'protocol');
-      return;
-    }
-    // Every item must belong to p, each of p's ids at most once. Fewer items
-    // than requested is how a server answers a batch it stopped after a
-    // failure (Batch Error Continuation Option Stop): the rest were not done.
-    const ordered: ResponseBatchItem[] = new Array<ResponseBatchItem>(p.ids.length);
-    let ok = items.length <= p.ids.length;
-    let anyFailed = false;
-    for (let i = 0; ok && i < items.length; i++) {
-      const it = items[i]!;
-      const id = it.id !== undefined && it.id.length === 4 ? it.id.readUInt32BE(0) : -1;
-      const idx = p.ids.indexOf(id);
-      if (idx < 0 || ordered[idx] !== undefined) ok = false;
-      else ordered[idx] = it;
-      if (it.status !== 0) anyFailed = true;
-    }
-    if (ok && items.length < p.ids.length && !anyFailed) ok = false;
-    if (!ok) {
-      this.fail(new KmipProtocolError(`KMIP server ${this.host.label} sent a response whose batch items do not match the request's`), 'protocol');
-      return;
-    }
-    for (let i = 0; i < ordered.length; i++) {
-      if (ordered[i] === undefined) {
-        ordered[i] = {
-          operation: p.ops[i]!.operation,
-          id: idBuffer(p.ids[i]!),
-          status: 1,
-          reason: undefined,
-          message: 'not executed: the server stopped the batch after an earlier item failed',
-          payload: undefined,
-        };
-      }
-    }
-    if (this.#release(p, p.ids)) return;
-    const usedVersion = p.internal ? resp.version : this.version;
-    const mismatch = this.#mismatch(p, resp.version, ordered);
-    if (mismatch) {
-      this.#owner.log('warn', 'KMIP answer does not match its request', { server: this.host.label, operations: describeOps(p.ops), problem: mismatch.message });
-      if (failed(p, mismatch) && !p.internal) this.host.stats.error(mismatch.code);
-      return;
-    }
-    // A session the server dropped (session-expiry.ts): retire the connection, send once more on a new one.
-    const expired = anyFailed && !p.internal ? sessionExpiry(ordered) : undefined;
-    if (
-      expired !== undefined &&
-      this.successes > 0 &&
-      (expired.anyOperation || p.idempotent) &&
-      !p.authRetried &&
-      p.twin === null &&
-      !this.#owner.closing
-    ) {
-      p.authRetried = true;
-      this.#owner.log('warn', 'KMIP server says the session of this long-lived connection is dead; reconnecting and sending the request once more', {
-        server: this.host.label,
-        vendor: expired.vendor,
-        resultReason: resultReasonName(ordered.find((it) => it.status !== 0)?.reason),
-        resultMessage: ordered.find((it) => it.status !== 0)?.message,
-      });
-      this.retire();
-      this.#owner.requeueFront([p]);
-      return;
-    }
-    // Replication lag: a node that does not know the key yet did nothing; try another once.
-    if (
-      anyFailed &&
-      !p.internal &&
-      ordered.length === 1 &&
-      ordered[0]!.reason === ITEM_NOT_FOUND &&
-      !p.notFoundRetried &&
-      p.twin === null &&
-      !this.#owner.closing &&
-      this.#owner.otherUsable(this.host)
-    ) {
-      p.notFoundRetried = true;
-      p.avoid = this.host;
-      this.#owner.log('debug', 'KMIP Item Not Found on one node; trying another', { server: this.host.label, operations: describeOps(p.ops) });
-      this.#owner.requeueFront([p]);
-      return;
-    }
-    if (expired === undefined && !p.internal) this.successes++;
-    if (!p.internal) this.#owner.answered(this, p, this.lastReceived - p.sentAt, anyFailed);
-    answer(p, { version: usedVersion, items: ordered, server: this.host.label });
-  }
-
-  /**
-   * An answer checked against its request (cheap: fields already decoded):
-   * each batch item's Operation, when present, is the request's, and the
-   * header carries the negotiated version (Discover Versions excepted: its
-   * answer is what fixes the version). A mismatch fails that request.
-   */
-  #mismatch(p: Pending, version: ProtocolVersion, ordered: readonly ResponseBatchItem[]): KmipProtocolError | undefined {
-    for (let i = 0; i < ordered.length; i++) {
-      const got = ordered[i]!.operation;
-      const want = p.ops[i]!.operation;
-      if (got !== undefined && got !== want) {
-        return new KmipProtocolError(`KMIP server ${this.host.label} answered ${operationName(want)} with a ${operationName(got)} batch item`);
-      }
-    }
-    if (p.internal && p.ops[0]!.operation === Operation.DiscoverVersions) return undefined;
-    const v = this.version;
-    if (version.major !== v.major || version.minor !== v.minor) {
-      const failed = ordered.find((it) => it.status !== 0);
-      const said = failed ? ` (server said: ${resultReasonName(failed.reason) ?? 'no reason'}${failed.message ? `: ${failed.message}` : ''})` : '';
-      return new KmipProtocolError(
-        `KMIP server ${this.host.label} answered ${describeOps(p.ops).join('+')} with protocol version ${versionString(version)} in its header, not the negotiated ${versionString(v)}${said}`,
-      );
-    }
-    return undefined;
-  }
-
-  /**
-   * Takes an answered request off this connection. True when it was already
-   * settled: its twin, re-sent elsewhere while this host was quiet, was
-   * answered first, and this late answer is only counted.
-   */
-  #release(p: Pending, ids: readonly number[]): boolean {
-    for (let i = 0; i < ids.length; i++) this.inflight.delete(ids[i]!);
-    this.messagesInFlight--;
-    p.conn = null;
-    p.ids = null;
-    if (!p.done) return false;
-    this.host.stats.lateAnswers++;
-    return true;
-  }
-
-  /**
-   * A failed answer without Unique Batch Item ID. With one request message in
-   * flight it can only be that request's (no guess): it gets the server's
-   * failure and the connection stays. With several, nobody can tell whose it
-   * is: the connection goes, idempotent requests are retried once elsewhere and
-   * the others fail with an unknown outcome.
-   */
-  #onAnonymousFailure(item: ResponseBatchItem): void {
-    const server = `${resultReasonName(item.reason) ?? 'no reason'}${item.message ? `: ${item.message}` : ''}`;
-    if (this.messagesInFlight === 1) {
-      const p = this.inflight.values().next().value as Pending | undefined;
-      if (p && p.ids) {
-        const ids = p.ids;
-        if (this.#release(p, ids)) return;
-        const answered = ids.map((id, i) => ({ ...item, operation: item.operation ?? p.ops[i]!.operation, id: idBuffer(id) }));
-        this.#owner.log('warn', 'KMIP server answered a request with a failure that carries no Unique Batch Item ID', {
-          server: this.host.label,
-          operations: describeOps(p.ops),
-          resultReason: resultReasonName(item.reason),
-          resultMessage: item.message,
-        });
-        if (!p.internal) this.#owner.answered(this, p, this.lastReceived - p.sentAt, true);
-        answer(p, { version: p.internal ? { major: 1, minor: 0 } : this.version, items: answered, server: this.host.label });
-        return;
-      }
-    }
-    this.fail(
-      new KmipProtocolError(
-        `KMIP server ${this.host.label} answered one of ${this.messagesInFlight} pipelined requests with a failure that carries no Unique Batch Item ID (server said: ${server}); closing the connection`,
-      ),
-      'protocol',
-    );
+    handleResponse(this, resp, logging ? tree : undefined, bytes.length);
   }
 
   /** Stop taking requests; close once nothing is in flight. */
@@ -523,7 +378,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     this.#socket.destroySoon?.();
     const timer = setTimeout(() => this.#socket.destroy(), 1000);
     timer.unref();
-    this.#owner.onClosed(this, undefined);
+    this.owner.onClosed(this, undefined);
   }
 
   /**
@@ -550,6 +405,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     for (const p of seen) {
       p.conn = null;
       p.ids = null;
+      p.message = null;
       if (p.done) continue;
       if (p.internal || mode === 'setup') {
         fail(p, typed);
@@ -559,7 +415,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
         // Its twin (re-sent elsewhere) carries the caller.
         p.done = true;
         p.twin.twin = null;
-      } else if (p.idempotent && p.retries < 1 && !this.#owner.closing) {
+      } else if (p.idempotent && p.retries < 1 && !this.owner.closing) {
         // After a loss or a protocol error alike: once more, on a fresh connection.
         p.retries++;
         requeue.push(p);
@@ -576,7 +432,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     }
     const established = before === 'ready' || before === 'draining';
     if (established && mode === 'protocol') this.closedForProtocolError = true;
-    if (requeue.length > 0) this.#owner.requeueFront(requeue);
-    this.#owner.onClosed(this, established ? undefined : typed, err);
+    if (requeue.length > 0) this.owner.requeueFront(requeue);
+    this.owner.onClosed(this, established ? undefined : typed, err);
   }
 }

@@ -73,6 +73,8 @@ export class HostCounters {
   resent = 0;
   /** Answers that arrived after the request had been answered elsewhere (discarded). */
   lateAnswers = 0;
+  /** Requests written in a request message shared with others (batchSize > 1). */
+  batched = 0;
   connections = 0;
   /** Connection attempts that failed before the connection was ready (background probes included). */
   connectFailures = 0;

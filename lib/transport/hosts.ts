@@ -105,6 +105,8 @@ export interface HostStats {
   readonly resent: number;
   /** Answers that came after the request had been answered elsewhere (discarded). */
   readonly lateAnswers: number;
+  /** Requests written in a request message shared with others (batchSize > 1). */
+  readonly batched: number;
   /** Over the last minute, from write to answer; null without samples. */
   readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly samples: number };
   readonly lastError: string | undefined;
@@ -194,6 +196,20 @@ export class Hosts {
       for (const x of h.connections) if (x.usable) return undefined; // preferred host busy: wait for it
     }
     return undefined;
+  }
+
+  /**
+   * True when `q` may ride in the message being written to `c` (batchSize >
+   * 1) where pick() would have let it go there: not a host it must avoid,
+   * and not a key whose creating node (affinity) is another usable host.
+   */
+  accepts(c: HostConnection, q: Pending, now: number): boolean {
+    if (q.avoid === c.host) return false;
+    if (this.#spread && q.key !== undefined && this.#affinity.size > 0) {
+      const h = this.#affinity.hostFor(q.key, now);
+      if (h !== undefined && h !== c.host && h !== q.avoid && usable(h)) return false;
+    }
+    return true;
   }
 
   /** Among hosts passing `ok`, the one with the fewest requests in flight that has a free slot; ties round robin. */
@@ -463,6 +479,7 @@ export class Hosts {
         connectFailures: s.connectFailures,
         resent: s.resent,
         lateAnswers: s.lateAnswers,
+        batched: s.batched,
         latencyMs: s.latency.percentiles(now),
         lastError: h.lastError?.message,
       };

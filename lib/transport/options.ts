@@ -67,6 +67,15 @@ export interface TransportOptions {
   readonly pipelineDepth?: number;
   /** Connections per host. Default 1. */
   readonly poolSize?: number;
+  /**
+   * KMIP batching: when more requests wait than the connection has free
+   * pipeline slots, up to this many single-operation idempotent requests
+   * (Encrypt, Decrypt, Get, ...) share one request message (each batch item
+   * with its own Unique Batch Item ID, Batch Error Continuation Option
+   * Continue; each caller gets its own item's answer). Default 1: off.
+   * `kmip-kms probe` checks that the server answers batches correctly.
+   */
+  readonly batchSize?: number;
   /** Requests allowed to wait for a connection slot. Default 10 000; beyond, requests fail at once. */
   readonly maxQueueLength?: number;
   readonly connectTimeoutMs?: number;
@@ -105,6 +114,7 @@ export interface ResolvedTransportOptions {
   readonly tls: TlsOptions;
   readonly pipelineDepth: number;
   readonly poolSize: number;
+  readonly batchSize: number;
   readonly maxQueueLength: number;
   readonly connectTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
@@ -154,6 +164,7 @@ export function resolveTransportOptions(o: TransportOptions, logger: Logger): Re
     secureContext,
     pipelineDepth: v.pipelineDepth ?? 8,
     poolSize: v.poolSize ?? 1,
+    batchSize: v.batchSize ?? 1,
     maxQueueLength: v.maxQueueLength ?? 10000,
     connectTimeoutMs: v.connectTimeoutMs ?? 5000,
     handshakeTimeoutMs: v.handshakeTimeoutMs ?? 5000,

@@ -17,7 +17,7 @@ import type { RequestHeaderOptions } from '../kmip/protocol';
 import { Deque } from './deque';
 import type { HostConnection, Hosts } from './hosts';
 import type { ResolvedTransportOptions } from './options';
-import { describeOps, failed, newPending, twinOf, type Pending, type TransportResponse, type WireOperation } from './request';
+import { batchable, describeOps, failed, newPending, twinOf, type Pending, type TransportResponse, type WireOperation } from './request';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -157,7 +157,8 @@ export class RequestQueue {
       if (!c) break;
       this.#queue.shift();
       this.#unqueue(p);
-      if (c.dispatch(p)) dirty.add(c);
+      const group = this.#options.batchSize > 1 ? this.#group(p, c, now) : undefined;
+      if (group !== undefined ? c.dispatchShared(group) : c.dispatch(p)) dirty.add(c);
     }
     for (const c of dirty) c.flush();
     if (this.#queuedLive > 0) {
@@ -167,6 +168,34 @@ export class RequestQueue {
     }
     this.#checkDrained();
     this.#arm();
+  }
+
+  /**
+   * With batchSize > 1: when more requests wait than `c` has free slots, `p`
+   * and the batchable requests behind it (queue order, while they may go to
+   * `c`) share one request message, enough of them that the waiting
+   * requests spread over the free slots (at most batchSize per message).
+   * Undefined: `p` goes alone.
+   */
+  #group(p: Pending, c: HostConnection, now: number): Pending[] | undefined {
+    const waiting = this.#queue.length;
+    const slots = this.#options.pipelineDepth - c.messagesInFlight; // p's included
+    if (waiting < slots || !batchable(p)) return undefined;
+    const size = Math.min(this.#options.batchSize, Math.ceil((waiting + 1) / Math.max(1, slots)));
+    const group = [p];
+    while (group.length < size && this.#queue.length > 0) {
+      const q = this.#queue.peek()!;
+      if (q.done) {
+        this.#queue.shift();
+        this.#unqueue(q);
+        continue;
+      }
+      if (!batchable(q) || !this.#hosts.accepts(c, q, now)) break;
+      this.#queue.shift();
+      this.#unqueue(q);
+      group.push(q);
+    }
+    return group.length > 1 ? group : undefined;
   }
 
   failQueued(err: Error): void {

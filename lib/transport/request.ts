@@ -65,6 +65,16 @@ export interface Pending {
   twin: Pending | null;
   /** True while it counts in the queue's length (queue.ts). */
   queued: boolean;
+  /**
+   * The request message it shares with other requests (batchSize > 1: one
+   * batch item each), while on the wire; null when it has its message alone.
+   */
+  message: SharedMessage | null;
+}
+
+/** One request message carrying several callers' requests, one batch item (one operation) each. */
+export interface SharedMessage {
+  readonly members: readonly Pending[];
 }
 
 /** A plain literal with a fixed shape (object spread made it dictionary-mode: see commit c60b9af). */
@@ -93,6 +103,7 @@ export function newPending(
     sentAt: 0,
     twin: null,
     queued: false,
+    message: null,
   };
 }
 
@@ -115,6 +126,15 @@ export function twinOf(p: Pending, queueDeadline: number): Pending {
   q.twin = p;
   p.twin = q;
   return q;
+}
+
+/**
+ * True when `p` may share a request message with others (batchSize > 1): a
+ * caller's single idempotent operation with no header options, so a lost or
+ * unanswered batch item can be sent again.
+ */
+export function batchable(p: Pending): boolean {
+  return p.ops.length === 1 && p.idempotent && !p.internal && p.header === undefined && !p.done;
 }
 
 /** Settles `p` with an answer: false when it was already settled (a twin answered first). */

@@ -264,6 +264,35 @@ function opsSuiteBody(provider: ServerProvider, cfg: VersionConfig, srv: () => O
     assert.deepEqual(dec.data, plaintext);
   });
 
+  it(`batchSize 4 (issue 11): waiting Encrypts, then Decrypts, share request messages; ${server} answers each item; an unknown key fails only its caller`, T, async () => {
+    const { uid, key } = await activeKey();
+    // Depth 1 and a request held up front: the others wait, so they are batched.
+    const c = new KmipClient(opsClientOptions(srv(), { protocolVersions: cfg.offer, logger, pipelineDepth: 1, batchSize: 4 }));
+    try {
+      const iv = Buffer.alloc(16);
+      const opts = { cryptographicParameters: AES_CBC_PKCS5, ivCounterNonce: iv };
+      const plain = Array.from({ length: 13 }, () => crypto.randomBytes(32));
+      const unknown = `no-such-key-${randomName('b')}`;
+      const enc = await Promise.all(
+        plain.map((p, i) => (i === 6 ? c.encrypt(unknown, p, opts) : c.encrypt(uid, p, opts)).then((r) => ({ r }), (e: unknown) => ({ e }))),
+      );
+      enc.forEach((x, i) => {
+        if (i === 6) {
+          assert.ok('e' in x && x.e instanceof KmipOperationError, `Encrypt with an unknown key should fail alone, got ${JSON.stringify(x)}`);
+          assert.equal(x.e.resultReason, 'Item Not Found');
+        } else {
+          assert.ok('r' in x, `Encrypt ${i} failed: ${'e' in x ? String(x.e) : ''}`);
+          assert.deepEqual(x.r.data, localAes256Cbc(key, iv, plain[i]!), `Encrypt ${i}: another caller's answer?`);
+        }
+      });
+      const dec = await Promise.all(enc.map((x, i) => ('r' in x ? c.decrypt(uid, x.r.data, opts) : Promise.resolve(undefined)).then((r) => ({ r, i }))));
+      for (const { r, i } of dec) if (r !== undefined) assert.deepEqual(r.data, plain[i], `Decrypt ${i}: another caller's answer?`);
+      assert.ok(c.stats().hosts[0]!.batched >= 8, `only ${c.stats().hosts[0]!.batched} requests were batched`);
+    } finally {
+      await c.close({ drainTimeoutMs: 0 });
+    }
+  });
+
   it('encrypt without an IV: the server makes one and returns it; decrypt with it round-trips', T, async () => {
     const c = client();
     const { uid, key } = await activeKey();

@@ -60,6 +60,7 @@ export const OPTION_BOUNDS: Readonly<Record<OptionInt | 'pipelineDepth', readonl
   suspectAfterMs: [0, MAX_TIMER_MS],
   allDownGraceMs: [0, MAX_TIMER_MS],
   affinityTtlMs: [0, MAX_TIMER_MS],
+  batchSize: [1, 256],
 };
 
 /** The versions this client speaks (Discover Versions offers only these). */

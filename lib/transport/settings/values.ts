@@ -43,6 +43,7 @@ export const OPTION_INTS = [
   'suspectAfterMs',
   'allDownGraceMs',
   'affinityTtlMs',
+  'batchSize',
 ] as const;
 export type OptionInt = (typeof OPTION_INTS)[number];
 export const OPTION_FLAGS = ['skipQuery', 'logMessages'] as const;
