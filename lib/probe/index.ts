@@ -9,6 +9,7 @@ import type { PeerCertificate } from 'node:tls';
 import { KmipClient } from '../client';
 import { KmipConfigError, KmipError, KmipOperationError } from '../errors';
 import { Operation, QueryFunction, RevocationReasonCode } from '../kmip/enums';
+import * as ops from '../kmip/operations';
 import { PRODUCT_OPERATIONS } from '../kmip/operations';
 import { operationName, versionString } from '../kmip/protocol';
 import type { Logger } from '../logger';
@@ -117,6 +118,52 @@ async function cleanup(client: KmipClient, uid: string): Promise<void> {
   await client.destroy(uid).catch(() => undefined);
 }
 
+const BATCHING = 'batching (batchSize)';
+
+/**
+ * Whether the server answers a batch the way `batchSize` > 1 needs: a
+ * request message of four items on the scratch key, the second on a key that
+ * does not exist, sent with Batch Error Continuation Option Continue. Each
+ * item must come back with its own Unique Batch Item ID (client.batch checks
+ * that), the failing one with its failure, the others done: two Encrypts of
+ * 48 bytes and a Decrypt giving back the data key.
+ */
+export async function checkBatching(client: KmipClient, uid: string, dataKey: Buffer, wrapped: Buffer, batchSize: number): Promise<CheckResult> {
+  const iv = Buffer.alloc(16);
+  const cp = { cryptographicParameters: CBC, ivCounterNonce: iv };
+  const advice = batchSize > 1 ? `(batchSize is ${batchSize})` : '(batchSize is 1, off: set it, e.g. to 8, to let waiting requests share messages)';
+  const bad = (why: string): CheckResult =>
+    batchSize > 1
+      ? { name: BATCHING, status: 'fail', detail: `${why}; set batchSize to 1` }
+      : { name: BATCHING, status: 'unsupported', detail: `${why}; keep batchSize 1` };
+  try {
+    const r = await client.batch(
+      [
+        ops.encrypt({ uniqueIdentifier: uid, data: dataKey, ...cp }),
+        ops.encrypt({ uniqueIdentifier: `kmip-kms-probe-missing-${randomBytes(6).toString('hex')}`, data: dataKey, ...cp }),
+        ops.encrypt({ uniqueIdentifier: uid, data: dataKey, ...cp }),
+        ops.decrypt({ uniqueIdentifier: uid, data: wrapped, ...cp }),
+      ],
+      { header: { batchErrorContinuationOption: 1 } },
+    );
+    const [a, missing, b, d] = r;
+    if (!missing || missing.ok) return bad('the item on a missing key did not fail');
+    if (!a?.ok || !b?.ok || !d?.ok) {
+      const first = [a, b, d].find((x) => x !== undefined && !x.ok);
+      return bad(`items after a failed one were not done (Continue not honoured${first && !first.ok ? `: ${describe(first.error)}` : ''})`);
+    }
+    const ea = a.value as ops.CipherResult;
+    const eb = b.value as ops.CipherResult;
+    const dd = d.value as ops.CipherResult;
+    if (ea.data.length !== 48 || !ea.data.equals(eb.data) || !ea.data.equals(wrapped) || !dd.data.equals(dataKey)) {
+      return bad('the answers of the batch items do not match their requests');
+    }
+    return { name: BATCHING, status: batchSize > 1 ? 'ok' : 'supported', detail: `a batch of 4 items, one failing, answered item by item with their own IDs ${advice}` };
+  } catch (err) {
+    return bad(describe(err));
+  }
+}
+
 export interface ProbeOptions {
   readonly logger?: Logger;
   /** Skip the self-test and optional-feature checks (no key created). */
@@ -217,6 +264,7 @@ export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Pr
 
     step('self-test');
     let uid: string | undefined;
+    let batching: CheckResult | undefined;
     try {
       uid = (await client.create({ name: `kmip-kms-probe-${randomBytes(6).toString('hex')}` })).uniqueIdentifier;
       await client.activate(uid);
@@ -238,6 +286,7 @@ export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Pr
       } catch {
         compat = '';
       }
+      batching = await checkBatching(client, uid, dataKey, wrapped.data, t.batchSize ?? 1);
       await client.revoke(uid, RevocationReasonCode.CessationOfOperation, 'kmip-kms probe scratch key');
       await client.destroy(uid);
       uid = undefined;
@@ -248,6 +297,7 @@ export async function probe(settings: KmipSettings, opts: ProbeOptions = {}): Pr
     }
 
     step('optional features');
+    checks.push(batching ?? { name: BATCHING, status: 'skipped', detail: 'not checked (the self-test failed)' });
     try {
       const k = await client.create({ activationDate: new Date() });
       await cleanup(client, k.uniqueIdentifier);

@@ -317,6 +317,7 @@ describe('kmip-kms probe against the dev server', () => {
     assert.match(check(report, /^self-test$/).detail, /wrapping identical to AES-256-CBC/);
     assert.equal(check(report, /one-step create/).status, 'supported');
     assert.equal(check(report, /bucket attribute/).status, 'supported');
+    assert.equal(check(report, /^batching/).status, 'supported');
     assert.deepEqual(
       report.profiles.map((p) => p.name),
       ['Baseline Server', 'Symmetric Key Lifecycle Server', 'Basic Cryptographic Server'],

@@ -59,6 +59,9 @@ pykmipSuite('kmip-kms probe x PyKMIP', (srv) => {
     const bucket = check(report, /bucket attribute/);
     assert.equal(bucket.status, 'unsupported', JSON.stringify(bucket));
     assert.match(bucket.detail, /keep bucketNameAttributeName empty/);
+    // PyKMIP answers batches item by item and honours Continue: batchSize may be set.
+    const batching = check(report, /^batching/);
+    assert.equal(batching.status, 'supported', JSON.stringify(batching));
     return report;
   }
 
@@ -80,6 +83,7 @@ pykmipSuite('kmip-kms probe x PyKMIP', (srv) => {
     assert.match(r.stdout, /^\[ok  \] self-test: /m);
     assert.match(r.stdout, /^\[no  \] one-step create/m);
     assert.match(r.stdout, /^\[no  \] bucket attribute/m);
+    assert.match(r.stdout, /^\[yes \] batching \(batchSize\)/m);
     const last = r.stdout.trimEnd().split('\n').at(-1)!;
     assert.match(last, /^VERDICT: PASS( WITH WARNINGS)? — /, show(r));
   });
