@@ -1,6 +1,7 @@
 /**
  * Client benchmark: raw TLS (pre-encoded request, framing only), KmipClient
- * Encrypt, and KmipBackend cipherDataKey+decipherDataKey pairs, side by side
+ * Encrypt, KmipBackend cipherDataKey+decipherDataKey pairs, and KmipClient
+ * with batching on (batchSize 8, `--batch N`), side by side
  * and interleaved (every round runs every cell once, so load drifts hit all
  * three alike), at 1, 8, 64 and 256 callers, one connection, pipeline depth 8,
  * against a responder in a child process (bench/responder.ts) that answers
@@ -15,6 +16,7 @@
  * npm run bench:client                          # 5 rounds of 500 ms cells
  * npm run bench:client -- --rounds 7 --ms 800   # longer
  * npm run bench:client -- --coalesce            # responder merges its writes
+ * npm run bench:client -- --batch 16            # batchSize of the batched KmipClient (default 8)
  * npm run bench:client -- --callers 64 --model callback --kinds raw,client
  * npm run bench:client -- --soak                # + 1 000 000 KmipClient Encrypts, memory sampled
  */
@@ -49,11 +51,12 @@ const DEPTH = Number(argValue('--depth') ?? 8);
 const CALLERS = list('--callers', '1,8,64,256').map(Number);
 const MODELS = list('--model', 'turn,callback') as Model[];
 const COALESCE = has('--coalesce');
+const BATCH = Number(argValue('--batch') ?? 8);
 const MAX_OPS = 2_000_000; // bound on one cell, whatever --ms says
 
 type Model = 'turn' | 'callback';
-type Kind = 'raw' | 'client' | 'backend';
-const KINDS = list('--kinds', 'raw,client,backend') as Kind[];
+type Kind = 'raw' | 'client' | 'backend' | 'batched';
+const KINDS = list('--kinds', 'raw,client,backend,batched') as Kind[];
 
 const KEY_ID = 'bench-key';
 const CBC = { blockCipherMode: 1, paddingMethod: 3, cryptographicAlgorithm: 3 } as const;
@@ -169,6 +172,18 @@ async function makeClients(port: number, pki: TestPki): Promise<Clients> {
     requestTimeoutMs: 60_000,
     logger: silentLogger,
   });
+  // The same with batching on: waiting requests share request messages.
+  const batched = new KmipClient({
+    hosts: [{ host: '127.0.0.1', port }],
+    tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, servername: 'localhost' },
+    pipelineDepth: DEPTH,
+    batchSize: BATCH,
+    skipQuery: true,
+    maxQueueLength: 100_000,
+    queueTimeoutMs: 120_000,
+    requestTimeoutMs: 60_000,
+    logger: silentLogger,
+  });
   // The host's parsed config.kmip, as cloudserver hands it over.
   const backend = new KmipBackend({
     kmip: {
@@ -201,6 +216,9 @@ async function makeClients(port: number, pki: TestPki): Promise<Clients> {
     client: (done, fail) => {
       client.encrypt(KEY_ID, DATA, encryptOpts).then(done, fail);
     },
+    batched: (done, fail) => {
+      batched.encrypt(KEY_ID, DATA, encryptOpts).then(done, fail);
+    },
     backend: (done, fail, model) => {
       backend.cipherDataKey(1, KEY_ID, dataKey, reqLog, (err, wrapped) => {
         if (err) return fail(err);
@@ -219,6 +237,7 @@ async function makeClients(port: number, pki: TestPki): Promise<Clients> {
     async close() {
       raw.close();
       await client.close();
+      await batched.close();
       await backend.close();
     },
   };
@@ -264,6 +283,28 @@ function report(results: Results): void {
           `${f(m(raw, (c) => c.cpuUs))} / ${f(m(cl, (c) => c.cpuUs))} (${cpuOver >= 0 ? '+' : ''}${f(cpuOver)}) | ` +
           `${k(m(be, (c) => c.perSec))} | ${f(m(be, (c) => c.p50), 2)} / ${f(m(be, (c) => c.p99), 2)} | ` +
           `${f(m(be, (c) => c.cpuUs))} (${pairOver >= 0 ? '+' : ''}${f(pairOver)}) | ${pc(pairPct)} |`,
+      );
+    }
+  }
+}
+
+/** KmipClient with batchSize > 1 against raw TLS (which sends each request alone), same rounds. */
+function reportBatched(results: Results): void {
+  if (!KINDS.includes('batched')) return;
+  for (const model of MODELS) {
+    console.log(`\n### KmipClient with batchSize ${BATCH}, caller model \`${model}\`\n`);
+    console.log('| callers | raw TLS req/s | batched KmipClient req/s | % of raw | p50 / p99 ms | CPU µs/req raw / batched (+over raw) |');
+    console.log('|---|---|---|---|---|---|');
+    for (const callers of CALLERS) {
+      const raw = results.get(key(model, callers, 'raw')) ?? [];
+      const ba = results.get(key(model, callers, 'batched')) ?? [];
+      const m = (cs: Cell[], pick: (c: Cell) => number): number => median(cs.map(pick));
+      const perRound = (a: Cell[], b: Cell[], fn: (x: Cell, y: Cell) => number): number => median(a.map((x, i) => (b[i] ? fn(x, b[i]!) : NaN)));
+      const pct = perRound(ba, raw, (b, r) => b.perSec / r.perSec);
+      const over = perRound(ba, raw, (b, r) => b.cpuUs - r.cpuUs);
+      console.log(
+        `| ${callers} | ${k(m(raw, (c) => c.perSec))} | ${k(m(ba, (c) => c.perSec))} | ${pc(pct)} | ${f(m(ba, (c) => c.p50), 2)} / ${f(m(ba, (c) => c.p99), 2)} | ` +
+          `${f(m(raw, (c) => c.cpuUs))} / ${f(m(ba, (c) => c.cpuUs))} (${over >= 0 ? '+' : ''}${f(over)}) |`,
       );
     }
   }
@@ -347,6 +388,7 @@ async function main(): Promise<void> {
           process.stderr.write(`round ${round + 1}/${ROUNDS} done (load average ${os.loadavg()[0]!.toFixed(2)})\n`);
         }
         report(results);
+        reportBatched(results);
         console.log(`\nafter the run: ${conditions()}`);
         if (has('--soak')) await soak(clients.issue.client);
       } finally {
