@@ -4,6 +4,7 @@
  * error objects, plus a promise API for other hosts and scripts.
  */
 import { KmipClient } from '../client';
+import * as ops from '../kmip/operations';
 import { KmipConnectionError, KmipError, KmipInvalidArgumentError, KmipOperationError, KmipOutcomeUnknownError, KmipProtocolError } from '../errors';
 import { BlockCipherMode, CryptographicAlgorithm, PaddingMethod, QueryFunction, RevocationReasonCode } from '../kmip/enums';
 import { logs, safeLog, type Logger } from '../logger';
@@ -214,38 +215,30 @@ export class KmipBackend {
 
   /** Wraps a 32-byte data key under the bucket key (server-side AES-256-CBC, PKCS#5, zero IV). */
   async wrapDataKey(keyIdOrArn: string, plainTextDataKey: Buffer): Promise<Buffer> {
-    const keyId = this.keyIdOf(keyIdOrArn);
-    if (!Buffer.isBuffer(plainTextDataKey) || plainTextDataKey.length !== DATA_KEY_BYTES) {
-      throw new KmipInvalidArgumentError(`data key must be a Buffer of ${DATA_KEY_BYTES} bytes`);
-    }
-    const r = await this.client.encrypt(keyId, plainTextDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
-    // The host stores whatever we return next to the object: never the data
-    // key in clear, an empty or a truncated one (AES-256-CBC/PKCS#5: 32 -> 48).
-    if (r.data.length !== WRAPPED_DATA_KEY_BYTES || r.data.indexOf(plainTextDataKey) !== -1) {
-      const what = r.data.length !== WRAPPED_DATA_KEY_BYTES ? `${r.data.length} bytes, not ${WRAPPED_DATA_KEY_BYTES}` : 'the data key in clear';
-      r.data.fill(0);
-      throw new KmipProtocolError(`KMIP server answered Encrypt of a ${DATA_KEY_BYTES}-byte data key with ${what}: not a wrapped data key; nothing stored`);
-    }
-    return Buffer.from(r.data);
+    return wrappedOf(await this.client.call(this.#wrapRequest(keyIdOrArn, plainTextDataKey)), plainTextDataKey);
   }
 
   /** Unwraps what wrapDataKey (or the KMIP driver deployments used before) produced. */
   async unwrapDataKey(keyIdOrArn: string, cipheredDataKey: Buffer): Promise<Buffer> {
+    return unwrappedOf(await this.client.call(this.#unwrapRequest(keyIdOrArn, cipheredDataKey)));
+  }
+
+  /** The Encrypt that wraps `plainTextDataKey`; throws KmipInvalidArgumentError on a bad key id or data key. */
+  #wrapRequest(keyIdOrArn: string, plainTextDataKey: Buffer): ops.OperationRequest<ops.CipherResult> {
+    const keyId = this.keyIdOf(keyIdOrArn);
+    if (!Buffer.isBuffer(plainTextDataKey) || plainTextDataKey.length !== DATA_KEY_BYTES) {
+      throw new KmipInvalidArgumentError(`data key must be a Buffer of ${DATA_KEY_BYTES} bytes`);
+    }
+    return ops.encrypt({ uniqueIdentifier: keyId, data: plainTextDataKey, cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
+  }
+
+  /** The Decrypt that unwraps `cipheredDataKey`; throws KmipInvalidArgumentError on a bad key id or ciphered key. */
+  #unwrapRequest(keyIdOrArn: string, cipheredDataKey: Buffer): ops.OperationRequest<ops.CipherResult> {
     const keyId = this.keyIdOf(keyIdOrArn);
     if (!Buffer.isBuffer(cipheredDataKey) || cipheredDataKey.length === 0 || cipheredDataKey.length % 16 !== 0) {
       throw new KmipInvalidArgumentError('ciphered data key must be a non-empty Buffer whose length is a multiple of 16 bytes');
     }
-    const r = await this.client.decrypt(keyId, cipheredDataKey, { cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
-    if (r.data.length !== DATA_KEY_BYTES) {
-      // A wrong bucket key (or a corrupt ciphered key) can still pass the
-      // padding check: never hand the host a data key of the wrong size.
-      const n = r.data.length;
-      r.data.fill(0);
-      throw new KmipProtocolError(`deciphered data key is ${n} bytes, not ${DATA_KEY_BYTES}: wrong bucket key or corrupt ciphered data key`);
-    }
-    const out = Buffer.from(r.data);
-    r.data.fill(0);
-    return out;
+    return ops.decrypt({ uniqueIdentifier: keyId, data: cipheredDataKey, cryptographicParameters: WRAP_PARAMETERS, ivCounterNonce: ZERO_IV });
   }
 
   /**
@@ -317,32 +310,50 @@ export class KmipBackend {
     this.#run('destroyBucketKey', reqLog, cb, () => this.destroyKey(keyIdOrArn, reqLog), (): [] => [], { keyId: keyIdOrArn });
   }
 
+  // The data-key pair is the host's hot path: no promise on the way (the
+  // client's callback-level call), the same checks and the same logging as
+  // #run gives the other calls.
   cipherDataKey(cryptoScheme: number, masterKeyIdOrArn: string, plainTextDataKey: Buffer, reqLog: Logger, cb: Callback<[Buffer]>): void {
-    this.#run(
-      'cipherDataKey',
-      reqLog,
-      cb,
-      () => {
-        checkScheme(cryptoScheme);
-        return this.wrapDataKey(masterKeyIdOrArn, plainTextDataKey);
-      },
-      (b): [Buffer] => [b],
-      { keyId: masterKeyIdOrArn },
-    );
+    this.#runCipher('cipherDataKey', cryptoScheme, masterKeyIdOrArn, plainTextDataKey, reqLog, cb);
   }
 
   decipherDataKey(cryptoScheme: number, masterKeyIdOrArn: string, cipheredDataKey: Buffer, reqLog: Logger, cb: Callback<[Buffer]>): void {
-    this.#run(
-      'decipherDataKey',
-      reqLog,
-      cb,
-      () => {
-        checkScheme(cryptoScheme);
-        return this.unwrapDataKey(masterKeyIdOrArn, cipheredDataKey);
-      },
-      (b): [Buffer] => [b],
-      { keyId: masterKeyIdOrArn },
-    );
+    this.#runCipher('decipherDataKey', cryptoScheme, masterKeyIdOrArn, cipheredDataKey, reqLog, cb);
+  }
+
+  #runCipher(op: 'cipherDataKey' | 'decipherDataKey', cryptoScheme: number, keyIdOrArn: string, data: Buffer, reqLog: Logger, cb: Callback<[Buffer]>): void {
+    const started = Date.now();
+    const fields: Record<string, unknown> = { keyId: keyIdOrArn };
+    const fail = (err: unknown): void => this.#failed(op, reqLog, cb, fields, started, err);
+    let req: ops.OperationRequest<ops.CipherResult>;
+    try {
+      checkScheme(cryptoScheme);
+      req = op === 'cipherDataKey' ? this.#wrapRequest(keyIdOrArn, data) : this.#unwrapRequest(keyIdOrArn, data);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    try {
+      this.client.callWith(
+        req,
+        undefined,
+        (r) => {
+          let out: Buffer;
+          try {
+            out = op === 'cipherDataKey' ? wrappedOf(r, data) : unwrappedOf(r);
+          } catch (err) {
+            fail(err);
+            return;
+          }
+          this.#succeeded(op, reqLog, fields, started);
+          process.nextTick(cb, null, out);
+        },
+        fail,
+      );
+    } catch (err) {
+      // A bug below must not escape into the host's request handler.
+      fail(err);
+    }
   }
 
   healthcheck(reqLog: Logger, cb: Callback<[]>): void {
@@ -364,28 +375,35 @@ export class KmipBackend {
     } catch (err) {
       p = Promise.reject(err);
     }
-    // `fields` is this call's own object: completed in place, no spread (a
-    // spread copy is a dictionary-mode object), and only for a logger that
-    // can print the line.
     p.then(
       (v) => {
-        const l = reqLog && typeof reqLog === 'object' ? reqLog : this.#logger;
-        if (logs(l, 'debug')) {
-          fields['elapsedMs'] = Date.now() - started;
-          safeLog(l, 'debug', `KMIP ${op} done`, fields);
-        }
+        this.#succeeded(op, reqLog, fields, started);
         const out = results(v);
         process.nextTick(() => cb(null, ...out));
       },
-      (err: unknown) => {
-        const hostErr = this.toHostError(err, op, this.#targetOf(fields));
-        fields['elapsedMs'] = Date.now() - started;
-        const details = failureLogFields(err);
-        for (const k of Object.keys(details)) fields[k] = details[k];
-        log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, fields);
-        process.nextTick(() => (cb as unknown as (e: HostError) => void)(hostErr));
-      },
+      (err: unknown) => this.#failed(op, reqLog, cb, fields, started, err),
     );
+  }
+
+  // `fields` is the call's own object: completed in place, no spread (a
+  // spread copy is a dictionary-mode object), and only for a logger that can
+  // print the line.
+  #succeeded(op: string, reqLog: Logger, fields: Record<string, unknown>, started: number): void {
+    const l = reqLog && typeof reqLog === 'object' ? reqLog : this.#logger;
+    if (logs(l, 'debug')) {
+      fields['elapsedMs'] = Date.now() - started;
+      safeLog(l, 'debug', `KMIP ${op} done`, fields);
+    }
+  }
+
+  /** Logs the failure and calls back, on the next tick, with the host's error. */
+  #failed<R extends unknown[]>(op: string, reqLog: Logger, cb: Callback<R>, fields: Record<string, unknown>, started: number, err: unknown): void {
+    const hostErr = this.toHostError(err, op, this.#targetOf(fields));
+    fields['elapsedMs'] = Date.now() - started;
+    const details = failureLogFields(err);
+    for (const k of Object.keys(details)) fields[k] = details[k];
+    log(reqLog, this.#logger, 'error', `KMIP ${op} failed`, fields);
+    process.nextTick(() => (cb as unknown as (e: HostError) => void)(hostErr));
   }
 
   /** The bucket name, or the key id (an ARN of ours shortened to its id), named in a failure's description. */
@@ -408,6 +426,37 @@ export class KmipBackend {
   toHostError(err: unknown, op: string, target?: string): HostError {
     return toHostError(this.#errors, err, op, target);
   }
+}
+
+/**
+ * The wrapped data key out of Encrypt's answer. The host stores whatever we
+ * return next to the object: never the data key in clear, an empty or a
+ * truncated one (AES-256-CBC/PKCS#5: 32 -> 48). Otherwise the answer is zeroed
+ * and KmipProtocolError thrown.
+ */
+function wrappedOf(r: ops.CipherResult, plainTextDataKey: Buffer): Buffer {
+  if (r.data.length !== WRAPPED_DATA_KEY_BYTES || r.data.indexOf(plainTextDataKey) !== -1) {
+    const what = r.data.length !== WRAPPED_DATA_KEY_BYTES ? `${r.data.length} bytes, not ${WRAPPED_DATA_KEY_BYTES}` : 'the data key in clear';
+    r.data.fill(0);
+    throw new KmipProtocolError(`KMIP server answered Encrypt of a ${DATA_KEY_BYTES}-byte data key with ${what}: not a wrapped data key; nothing stored`);
+  }
+  return Buffer.from(r.data);
+}
+
+/**
+ * The data key out of Decrypt's answer, copied (the answer is zeroed). A
+ * wrong bucket key (or a corrupt ciphered key) can still pass the padding
+ * check: never hand the host a data key of the wrong size.
+ */
+function unwrappedOf(r: ops.CipherResult): Buffer {
+  if (r.data.length !== DATA_KEY_BYTES) {
+    const n = r.data.length;
+    r.data.fill(0);
+    throw new KmipProtocolError(`deciphered data key is ${n} bytes, not ${DATA_KEY_BYTES}: wrong bucket key or corrupt ciphered data key`);
+  }
+  const out = Buffer.from(r.data);
+  r.data.fill(0);
+  return out;
 }
 
 function checkScheme(cryptoScheme: number): void {

@@ -73,11 +73,36 @@ export class KmipClient {
   }
 
   /** Sends one operation; resolves its read result or rejects with a typed error. */
-  async call<R>(op: ops.OperationRequest<R>, opts?: CallOptions): Promise<R> {
-    const r = await this.transport.send([op], opts);
-    const it = r.items[0]!;
-    if (it.status !== 0) throw operationError(op.operation, it);
-    return op.read(it.payload, r.version);
+  call<R>(op: ops.OperationRequest<R>, opts?: CallOptions): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.callWith(op, opts, resolve, reject));
+  }
+
+  /**
+   * call() without a promise (one promise per call is call()'s; the backend's
+   * callback API has none): exactly one of `resolve` and `reject` is called,
+   * possibly before callWith returns (a refused request): callers defer.
+   */
+  callWith<R>(op: ops.OperationRequest<R>, opts: CallOptions | undefined, resolve: (v: R) => void, reject: (e: Error) => void): void {
+    this.transport.sendWith(
+      [op],
+      opts,
+      (r) => {
+        const it = r.items[0]!;
+        if (it.status !== 0) {
+          reject(operationError(op.operation, it));
+          return;
+        }
+        let v: R;
+        try {
+          v = op.read(it.payload, r.version);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        resolve(v);
+      },
+      reject,
+    );
   }
 
   /**

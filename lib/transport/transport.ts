@@ -97,30 +97,40 @@ export class KmipTransport implements ConnectionOwner<HostState> {
 
   /** Sends one request message holding `ops` (a batch when several). */
   send(ops: readonly WireOperation[], opts?: SendOptions): Promise<TransportResponse> {
-    return new Promise<TransportResponse>((resolve, reject) => {
-      const q = this.#queue;
-      if (q.closing) {
-        reject(new KmipClosedError());
-        return;
-      }
-      if (ops.length === 0) {
-        reject(new KmipInvalidArgumentError('a request needs at least one operation'));
-        return;
-      }
-      if (q.queuedLive >= this.options.maxQueueLength) {
-        this.#countOther('KMIP_QUEUE_FULL');
-        reject(new KmipQueueFullError(this.options.maxQueueLength));
-        return;
-      }
-      const now = Date.now();
-      const down = this.#hosts.allDown(now);
-      if (down) {
-        this.#countOther('KMIP_CONNECTION');
-        reject(down);
-        return;
-      }
-      q.enqueue(ops, opts?.timeoutMs ?? this.options.requestTimeoutMs, opts?.header, now, resolve, reject);
-    });
+    return new Promise<TransportResponse>((resolve, reject) => this.sendWith(ops, opts, resolve, reject));
+  }
+
+  /**
+   * send() without a promise of its own (the client wraps it in its one
+   * promise; the backend's callback API uses it directly): exactly one of
+   * `resolve` and `reject` is called, later, or at once (before sendWith
+   * returns) when the request is refused or cannot be encoded: callers that
+   * hand the outcome to their own callers defer it.
+   */
+  sendWith(ops: readonly WireOperation[], opts: SendOptions | undefined, resolve: (r: TransportResponse) => void, reject: (e: Error) => void): void {
+    const refuse = reject;
+    const q = this.#queue;
+    if (q.closing) {
+      refuse(new KmipClosedError());
+      return;
+    }
+    if (ops.length === 0) {
+      refuse(new KmipInvalidArgumentError('a request needs at least one operation'));
+      return;
+    }
+    if (q.queuedLive >= this.options.maxQueueLength) {
+      this.#countOther('KMIP_QUEUE_FULL');
+      refuse(new KmipQueueFullError(this.options.maxQueueLength));
+      return;
+    }
+    const now = Date.now();
+    const down = this.#hosts.allDown(now);
+    if (down) {
+      this.#countOther('KMIP_CONNECTION');
+      refuse(down);
+      return;
+    }
+    q.enqueue(ops, opts?.timeoutMs ?? this.options.requestTimeoutMs, opts?.header, now, resolve, reject);
   }
 
   #countOther(code: string): void {

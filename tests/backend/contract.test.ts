@@ -11,6 +11,9 @@ import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ARN_PREFIX, KmipBackend, type CreatedKey } from '../../lib/backend/backend';
 import { KmsHostError, ownErrors } from '../../lib/backend/host-errors';
+import type { KmipClient } from '../../lib/client';
+import { Op, type CipherResult, type OperationRequest } from '../../lib/kmip/operations';
+import { Tag } from '../../lib/kmip/tags';
 import { KmipConfigError, KmipOperationError } from '../../lib/errors';
 import { renderError } from '../client/pykmip-helpers';
 import {
@@ -263,6 +266,24 @@ describe('KmipBackend callback contract (closed port, no KMIP server)', () => {
 
 class StubbedBackend extends KmipBackend {
   mode: 'ok' | 'throw' | 'reject-string' = 'ok';
+  constructor(opts: ConstructorParameters<typeof KmipBackend>[0]) {
+    super(opts);
+    // The data-key pair goes straight to the client's callback-level call: stubbed there.
+    this.client.callWith = ((op: OperationRequest<CipherResult>, _opts: unknown, resolve: (r: CipherResult) => void, reject: (e: unknown) => void): void => {
+      if (this.mode === 'throw') throw new Error('synchronous failure inside the work');
+      if (this.mode === 'reject-string') {
+        reject('a string, not an Error');
+        return;
+      }
+      const item = op.payload({ major: 1, minor: 4 }).find((i) => i.tag === Tag.Data);
+      const data = item && item.type === 0x08 ? item.value : Buffer.alloc(0);
+      // A reversible stand-in for AES-CBC: XOR, and 16 bytes of padding on the way in.
+      const x = Buffer.from(data.map((b) => b ^ 0x5a));
+      setImmediate(() =>
+        resolve({ uniqueIdentifier: undefined, data: op.operation === Op.Encrypt ? Buffer.concat([x, Buffer.alloc(16)]) : x.subarray(0, 32), ivCounterNonce: undefined }),
+      );
+    }) as KmipClient['callWith'];
+  }
   #go<T>(v: T): Promise<T> {
     if (this.mode === 'throw') throw new Error('synchronous failure inside the work');
     if (this.mode === 'reject-string') return Promise.reject('a string, not an Error');
@@ -273,12 +294,6 @@ class StubbedBackend extends KmipBackend {
   }
   override destroyKey(): Promise<void> {
     return this.#go(undefined);
-  }
-  override wrapDataKey(_k: string, d: Buffer): Promise<Buffer> {
-    return this.#go(Buffer.concat([d, Buffer.alloc(16)]));
-  }
-  override unwrapDataKey(_k: string, c: Buffer): Promise<Buffer> {
-    return this.#go(c.subarray(0, 32));
   }
   override checkHealth(): Promise<void> {
     return this.#go(undefined);

@@ -202,14 +202,15 @@ export function countOperations(backend: KmipBackend): { count(op?: number): num
   const t = backend.client.transport;
   const counts = new Map<number, number>();
   let total = 0;
-  const orig = t.send.bind(t);
-  t.send = ((ops, opts) => {
+  // Every request goes through sendWith (send() included).
+  const orig = t.sendWith.bind(t);
+  t.sendWith = ((ops, opts, resolve, reject) => {
     for (const o of ops) {
       counts.set(o.operation, (counts.get(o.operation) ?? 0) + 1);
       total++;
     }
-    return orig(ops, opts);
-  }) as typeof t.send;
+    orig(ops, opts, resolve, reject);
+  }) as typeof t.sendWith;
   return { count: (op?: number) => (op === undefined ? total : (counts.get(op) ?? 0)) };
 }
 
