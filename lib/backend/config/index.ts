@@ -35,7 +35,8 @@
  *   defaults.
  * - chart values (`chartValues`): S3KMIP_* variables first (`S3KMIP_HOSTS`
  *   replaces the host list, entries may carry `:port`; `S3KMIP_PORT`
- *   re-ports the others), then the values, then the defaults. The chart's
+ *   replaces the port of every other host), then the values, then the
+ *   defaults. The chart's
  *   own templates turn the values into these very variables, and an `env:`
  *   entry of the same name, listed after them, overrides them there too.
  * - the environment alone: the variables, then the defaults.
