@@ -218,6 +218,13 @@ export function readFileOverEnv(section: unknown, env: Draft, baseDir: string, w
   }
   const notes = new Overrides();
   const d = readHostForm(section, baseDir, warn, (e, prefix) => fillTransport(e, prefix, env, notes));
+  if (!truthy(d.providerName)) {
+    warn(
+      'kmip.providerName is not set in the config file: cloudserver refuses to start with a kmip section without one ' +
+        `("config.kmip.providerName must be defined"); ${env.providerName ? 'S3KMIP_PROVIDER_NAME' : 'the default "kmip"'} is used here`,
+      'kmip.providerName',
+    );
+  }
   d.providerName = topLevel(d.providerName, env.providerName, notes);
   d.compoundCreateActivate = topLevel(d.compoundCreateActivate, env.compoundCreateActivate, notes);
   d.bucketNameAttributeName = topLevel(d.bucketNameAttributeName, env.bucketNameAttributeName, notes);

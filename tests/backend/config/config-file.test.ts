@@ -156,10 +156,21 @@ describe('settingsFromConfigFile', () => {
 
   test('other sections of config.json are not warned about', () => {
     const dir = tmpDir();
-    const file = writeConfig(dir, { transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
+    const file = writeConfig(dir, { providerName: 'thales', transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
     const c = capture();
     settingsFromConfigFile(file, { env: {}, logger: c.logger });
     assert.deepEqual(c.warnings, []);
+  });
+
+  test('a kmip section without providerName is warned about: cloudserver refuses to start with one', () => {
+    const dir = tmpDir();
+    const file = writeConfig(dir, { transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
+    const c = capture();
+    const s = settingsFromConfigFile(file, { env: {}, logger: c.logger });
+    assert.equal(s.providerName, 'kmip');
+    assert.equal(c.warnings.length, 1, c.text());
+    assert.equal(c.warnings[0]!.fields?.['key'], 'kmip.providerName');
+    assert.match(c.warnings[0]!.msg, /cloudserver refuses to start/);
   });
 
   test('unreadable config file and invalid JSON name configFile', () => {
