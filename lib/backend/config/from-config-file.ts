@@ -1,8 +1,9 @@
 /**
  * Source: a raw cloudserver config.json. Its `kmip` section has the host
  * object's shape with FILE PATHS for key/cert/ca, relative ones resolved
- * against the config file's folder (the host resolves them against its own
- * installation folder, where its config.json normally is). The S3KMIP_*
+ * against the config file's folder (the host joins them to its own
+ * installation folder, which holds its config.json, or is one level above a
+ * `conf/config.json`; we cannot know that folder). The S3KMIP_*
  * variables are read as the host reads them: defaults that the file's
  * values replace (`file-over-env.ts`).
  */
