@@ -271,6 +271,20 @@ describe('loadSettings({ configFile }) gives the settings the host builds from t
     assert.throws(() => hostBuiltKmip(ENV, config, dir), /certificate and key must come along/);
   });
 
+  test('pipelineDepth 0 and port 0 in the file without variables: the defaults (the host ignores a 0), each with a warning', () => {
+    const dir = hostDir();
+    const config = { kmip: { providerName: 'thales', transport: { pipelineDepth: 0, tls: { host: 'kms.example.com', port: 0, key: 'ssl/file-key.pem', cert: 'ssl/file-cert.pem' } } } };
+    const file = write(dir, 'config.json', JSON.stringify(config));
+    const cap = capture();
+    const ours = loadSettings({ configFile: file, env: {} }, { logger: cap.logger });
+    assert.deepEqual(ours, settingsFromHostConfig(hostBuiltKmip({}, config, dir), quiet()));
+    assert.equal(ours.transport.pipelineDepth, 8);
+    assert.deepEqual(ours.transport.hosts, [{ host: 'kms.example.com', port: 5696 }]);
+    const keys = cap.warnings.map((w) => w.fields?.['key']);
+    assert.ok(keys.includes('kmip.transport.pipelineDepth') && keys.includes('kmip.transport.tls.port'), cap.text());
+    assert.match(cap.text(), /kmip\.transport\.pipelineDepth 0 is ignored, as cloudserver ignores a 0 there: 8 \(the default\) is used/);
+  });
+
   test('a port or pipelineDepth given as a string in the file is refused, as the host refuses it (only the variables are strings)', () => {
     const dir = hostDir();
     for (const [transport, key] of [
