@@ -17,7 +17,9 @@
  *   gives no `ca` (then S3KMIP_CA is dropped and Node's trust store is used);
  *   S3KMIP_CA only when the entry has no `tls` object.
  * - the settings the host has no variable for (the other TLS settings, the
- *   transport options, healthcheckCacheMs) come from the file alone.
+ *   transport options, healthcheckCacheMs) come from the file alone. (The
+ *   host's lib/Config.js does not copy them into the config.kmip it hands
+ *   its backend; they are read here as they always were.)
  *
  * Whenever a variable is set and loses to the file (or wins over a value the
  * file gives but the host ignores: `false`, `0`, `""`), a warning names the

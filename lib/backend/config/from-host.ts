@@ -59,6 +59,9 @@ export interface ReadTransport {
  */
 export type FillTransport = (entry: ReadTransport, prefix: string) => ReadTransport;
 
+/** An entry without `tls` (and what a section without `transport` gives `fill` to complete). */
+const noTransport = (): ReadTransport => ({ hosts: [], port: undefined, host: undefined, hasTls: false, part: emptyPart() });
+
 function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn): ReadTransport {
   const t = asRecord(raw, prefix);
   warnUnknown(t, prefix, TRANSPORT_KEYS, warn);
@@ -69,7 +72,7 @@ function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn
     if (v) part.options[name] = v;
   }
   const tlsRaw = get(t, 'tls');
-  if (tlsRaw === undefined) return { hosts: [], port: undefined, host: undefined, hasTls: false, part };
+  if (tlsRaw === undefined) return { ...noTransport(), part };
   const tp = `${prefix}.tls`;
   const tls = asRecord(tlsRaw, tp);
   warnUnknown(tls, tp, TLS_KEYS, warn);
@@ -145,7 +148,7 @@ export function readHostForm(kmip: unknown, baseDir: string, warn: Warn, fill?: 
     d.defaultPort = entries[0]!.port;
     d.part = entries[0]!.part;
   } else if (transport !== undefined || fill) {
-    const read: ReadTransport = transport === undefined ? { hosts: [], port: undefined, host: undefined, hasTls: false, part: emptyPart() } : readTransport(transport, 'kmip.transport', baseDir, warn);
+    const read = transport === undefined ? noTransport() : readTransport(transport, 'kmip.transport', baseDir, warn);
     const e = fill ? fill(read, 'kmip.transport') : read;
     if (e.hosts.length) d.hosts = e.hosts;
     d.defaultPort = e.port;
