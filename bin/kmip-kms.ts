@@ -86,8 +86,9 @@ revoke, destroy of a scratch key) and the two optional features, with a verdict
 per host; with several hosts, an overall verdict last (fail when any host
 fails). Exit code 0 = pass, 1 = fail, 2 = bad usage.
 
-  --config FILE      cloudserver config.json (kmip section), or the chart's values.yaml
-                     (YAML or JSON; kmip-key.pem, kmip-cert.pem, kmip-ca.pem beside it)
+  --config FILE      cloudserver config.json (kmip section; the S3KMIP_* variables are its
+                     defaults, as in cloudserver), or the chart's values.yaml (YAML or
+                     JSON; kmip-key.pem, kmip-cert.pem, kmip-ca.pem beside it)
   --pem-dir DIR      folder of the chart's kmip-*.pem files (default: beside values.yaml)
   --env              read only the S3KMIP_* environment variables
   --server HOST:PORT override the server to probe

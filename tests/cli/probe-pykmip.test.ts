@@ -10,7 +10,7 @@ import { KmipClient } from '../../lib/client';
 import { silentLogger } from '../../lib/logger';
 import { pykmipSuite } from '../support/pykmip';
 import type { ProbeReport } from '../../lib/probe';
-import { assertExit, assertNoKeysLeft, assertNoStack, check, jsonOf, rmTmp, runCli, show, tmpDir, writeConfig, type RunResult } from './helpers';
+import { assertExit, assertNoKeysLeft, assertNoStack, check, closedPort, jsonOf, rmTmp, runCli, show, tmpDir, writeConfig, type RunResult } from './helpers';
 
 const T = { timeout: 30_000 };
 
@@ -86,6 +86,19 @@ pykmipSuite('kmip-kms probe x PyKMIP', (srv) => {
     assert.match(r.stdout, /^\[yes \] batching \(batchSize\)/m);
     const last = r.stdout.trimEnd().split('\n').at(-1)!;
     assert.match(last, /^VERDICT: PASS( WITH WARNINGS)? — /, show(r));
+  });
+
+  it('probe --config with S3KMIP_PORT / S3KMIP_HOSTS pointing elsewhere probes the file\'s host and port, as the host would, and warns', T, async () => {
+    const elsewhere = await closedPort();
+    const r = await runCli(['probe', '--config', config!, '--json', '--no-self-test'], { env: { S3KMIP_PORT: String(elsewhere), S3KMIP_HOSTS: '127.0.0.1' } });
+    assertExit(r, 0);
+    assertNoStack(r);
+    const report = jsonOf(r);
+    assert.equal(report.server, `localhost:${srv().port}`, show(r));
+    assert.equal(check(report, /^connection$/).status, 'ok');
+    assert.match(r.stderr, /^warning: KMIP configuration: S3KMIP_PORT is set but the config file's kmip\.transport\.tls\.port wins .*: port \d+/m, show(r));
+    assert.match(r.stderr, /^warning: KMIP configuration: S3KMIP_HOSTS is set but the config file's kmip\.transport\.tls\.host wins .*: host localhost:\d+/m, show(r));
+    assert.ok(!r.stderr.includes(dir!), `a path in the warnings:\n${show(r)}`);
   });
 
   it('the probes left no scratch key on the server', T, async () => {

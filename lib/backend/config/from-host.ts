@@ -41,11 +41,26 @@ const HOST_CLIENT_KEYS = ['compoundCreateActivate', 'bucketNameAttributeName'];
 const TRANSPORT_KEYS: readonly string[] = ['pipelineDepth', 'tls', ...OPTION_NAMES];
 const TLS_KEYS: readonly string[] = ['host', 'port', 'key', 'cert', 'ca', ...TLS_SCALARS];
 
-interface ReadTransport {
-  hosts: HostEntry[];
-  port: Val | undefined;
-  part: TransportPart;
+/** One transport entry as read: its hosts (the host string split), its own port and host values, the rest. */
+export interface ReadTransport {
+  readonly hosts: readonly HostEntry[];
+  readonly port: Val | undefined;
+  /** The entry's `tls.host` value as given (unsplit). */
+  readonly host: Val | undefined;
+  /** The entry has a `tls` object (the host's rule for `tls.ca` depends on it). */
+  readonly hasTls: boolean;
+  readonly part: TransportPart;
 }
+
+/**
+ * Completes one transport entry with defaults from elsewhere (the S3KMIP_*
+ * variables, for a config.json read the way the host reads it:
+ * `file-over-env.ts`); `prefix` names the entry (`kmip.transport[1]`).
+ */
+export type FillTransport = (entry: ReadTransport, prefix: string) => ReadTransport;
+
+/** An entry without `tls` (and what a section without `transport` gives `fill` to complete). */
+const noTransport = (): ReadTransport => ({ hosts: [], port: undefined, host: undefined, hasTls: false, part: emptyPart() });
 
 function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn): ReadTransport {
   const t = asRecord(raw, prefix);
@@ -57,7 +72,7 @@ function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn
     if (v) part.options[name] = v;
   }
   const tlsRaw = get(t, 'tls');
-  if (tlsRaw === undefined) return { hosts: [], port: undefined, part };
+  if (tlsRaw === undefined) return { ...noTransport(), part };
   const tp = `${prefix}.tls`;
   const tls = asRecord(tlsRaw, tp);
   warnUnknown(tls, tp, TLS_KEYS, warn);
@@ -70,7 +85,7 @@ function readTransport(raw: unknown, prefix: string, baseDir: string, warn: Warn
   part.ca = readCaValue(val(tls, 'ca', tp), baseDir);
   const port = val(tls, 'port', tp);
   const host = val(tls, 'host', tp);
-  return { hosts: host === undefined || host.value === '' ? [] : hostEntries(host, port), port, part };
+  return { hosts: host === undefined || host.value === '' ? [] : hostEntries(host, port), port, host, hasTls: true, part };
 }
 
 /** Names of the settings in which two transport entries differ. */
@@ -87,8 +102,13 @@ function diffParts(a: TransportPart, b: TransportPart): string[] {
   return out;
 }
 
-/** The host's `config.kmip` (or config.json's `kmip` section) to a draft; string PEM paths resolve against baseDir. */
-export function readHostForm(kmip: unknown, baseDir: string, warn: Warn): Draft {
+/**
+ * The host's `config.kmip` (or config.json's `kmip` section) to a draft;
+ * string PEM paths resolve against baseDir. With `fill`, every transport
+ * entry (and, when the section has no `transport`, an empty one) is
+ * completed by it before the entries are put together.
+ */
+export function readHostForm(kmip: unknown, baseDir: string, warn: Warn, fill?: FillTransport): Draft {
   const root = asRecord(kmip, 'kmip');
   warnUnknown(root, 'kmip', HOST_TOP_KEYS, warn);
   const d = emptyDraft(HOST_NAMES);
@@ -104,7 +124,11 @@ export function readHostForm(kmip: unknown, baseDir: string, warn: Warn): Draft 
   const transport = get(root, 'transport');
   if (Array.isArray(transport)) {
     if (transport.length === 0) fail('kmip.transport', 'is an empty array: list one entry per KMIP server');
-    const entries = transport.map((t: unknown, i) => readTransport(t, `kmip.transport[${i}]`, baseDir, warn));
+    const entries = transport.map((t: unknown, i) => {
+      const prefix = `kmip.transport[${i}]`;
+      const e = readTransport(t, prefix, baseDir, warn);
+      return fill ? fill(e, prefix) : e;
+    });
     const hosts: HostEntry[] = [];
     entries.forEach((e, i) => {
       if (e.hosts.length === 0) fail(`kmip.transport[${i}].tls.host`, 'is not set: every transport entry needs a server host');
@@ -123,8 +147,9 @@ export function readHostForm(kmip: unknown, baseDir: string, warn: Warn): Draft 
     d.hosts = hosts;
     d.defaultPort = entries[0]!.port;
     d.part = entries[0]!.part;
-  } else if (transport !== undefined) {
-    const e = readTransport(transport, 'kmip.transport', baseDir, warn);
+  } else if (transport !== undefined || fill) {
+    const read = transport === undefined ? noTransport() : readTransport(transport, 'kmip.transport', baseDir, warn);
+    const e = fill ? fill(read, 'kmip.transport') : read;
     if (e.hosts.length) d.hosts = e.hosts;
     d.defaultPort = e.port;
     d.part = e.part;

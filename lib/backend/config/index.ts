@@ -12,17 +12,37 @@
  *   PEM values as Buffers. S3KMIP_* variables are NOT applied again: the host
  *   has already applied them. A string PEM value without `-----BEGIN` is a
  *   file path (relative to `opts.baseDir`, default the current directory).
- * - `from-config-file.ts`: a raw cloudserver config.json (file paths,
- *   relative ones resolved against the file's folder); S3KMIP_* on top.
+ * - `from-config-file.ts` + `file-over-env.ts`: a raw cloudserver config.json
+ *   (file paths, relative ones resolved against the file's folder) combined
+ *   with the S3KMIP_* variables the way the host combines them.
  * - `from-env.ts`: the S3KMIP_* variables.
  * - `from-chart.ts`: the chart's values (YAML or JSON, the whole values file
  *   or its `kmip` section) and the `kmip-<word>.pem` files beside it; S3KMIP_*
  *   on top.
  *
- * Precedence (highest first): S3KMIP_* variables (an empty or blank variable
- * counts as unset; `S3KMIP_HOSTS` replaces the host list, entries may carry
- * `:port`; `S3KMIP_PORT` re-ports the others), then the file or chart values,
- * then the defaults. Every error is a `KmipConfigError` whose `key` names the
+ * Precedence, per form (in every form an empty or blank S3KMIP_* variable
+ * counts as unset, and `S3KMIP_HOST` is the host's older single-host name):
+ * - config.json (`configFile`): as in the host, the S3KMIP_* variables are
+ *   only defaults, and the file's `kmip` section wins wherever it sets a
+ *   truthy value: providerName, the client flags, and per transport entry
+ *   pipelineDepth, tls.port, tls.host, tls.key + tls.cert (a `false`, `0` or
+ *   `""` there leaves the variable's value); `tls.ca` is the file's whenever
+ *   the entry has a `tls` object (so S3KMIP_CA is dropped when that object
+ *   has no `ca`), S3KMIP_CA only when it has none. S3KMIP_HOSTS entries
+ *   without their own `:port` take the entry's port (the file's when it sets
+ *   one). A variable that loses to the file, or wins over a falsy value of
+ *   the file, is named in a warning with the key that wins. Then the
+ *   defaults.
+ * - chart values (`chartValues`): S3KMIP_* variables first (`S3KMIP_HOSTS`
+ *   replaces the host list, entries may carry `:port`; `S3KMIP_PORT`
+ *   replaces the port of every other host), then the values, then the
+ *   defaults. The chart's
+ *   own templates turn the values into these very variables, and an `env:`
+ *   entry of the same name, listed after them, overrides them there too.
+ * - the environment alone: the variables, then the defaults.
+ * - the host's object (`settingsFromHostConfig`): as given, then the defaults.
+ *
+ * Every error is a `KmipConfigError` whose `key` names the
  * setting in the form it came from (`kmip.transport[1].tls.port`,
  * `S3KMIP_PORT`, `kmip.hosts[0]`, `kmip-cert.pem`, ...). Unknown keys and
  * S3KMIP_* variables are warnings. No message or log line carries key
@@ -59,7 +79,11 @@ export interface EnvConfigOptions extends ConfigLoadOptions {
 }
 
 export interface FileConfigOptions extends ConfigLoadOptions {
-  /** S3KMIP_* overrides applied on top. Default `process.env`; `{}` to ignore the environment. */
+  /**
+   * The S3KMIP_* variables: defaults under a config.json's values (as in the
+   * host), overrides on top of chart values. Default `process.env`; `{}` to
+   * ignore the environment.
+   */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -70,7 +94,7 @@ export interface SettingsSource {
   readonly chartValues?: string | object;
   /** Folder of the chart's `kmip-*.pem` files. Default: the values file's folder (required when chartValues is an object). */
   readonly pemDir?: string;
-  /** S3KMIP_* overrides. Default `process.env`. */
+  /** The S3KMIP_* variables (precedence per form: see above). Default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -80,12 +104,10 @@ export function settingsFromHostConfig(kmip: unknown, opts: HostConfigOptions = 
   return finalize(readHostForm(kmip, opts.baseDir ?? process.cwd(), makeWarn(logger)), logger);
 }
 
-/** A raw cloudserver config.json (file paths), with S3KMIP_* overrides on top. */
+/** A raw cloudserver config.json (file paths) with the S3KMIP_* variables as its defaults, as the host reads them. */
 export function settingsFromConfigFile(file: string, opts: FileConfigOptions = {}): KmipSettings {
   const logger = opts.logger ?? stderrLogger;
-  const warn = makeWarn(logger);
-  const { draft, baseDir } = readConfigFile(file, warn);
-  return finalize(applyEnv(draft, opts.env ?? process.env, baseDir, warn), logger);
+  return finalize(readConfigFile(file, opts.env ?? process.env, makeWarn(logger)), logger);
 }
 
 /** S3KMIP_* variables only. */
@@ -106,9 +128,10 @@ export const isValuesFileName = (file: string): boolean => /\.ya?ml$/i.test(file
 
 /**
  * Picks the form: `configFile`, else `chartValues` (+ `pemDir`, default the
- * values file's folder), else the environment alone; S3KMIP_* variables
- * (`env`, default `process.env`) are applied on top in every case. Giving
- * both `configFile` and `chartValues` is an error.
+ * values file's folder), else the environment alone. The S3KMIP_* variables
+ * (`env`, default `process.env`) are read in every case, with the form's
+ * precedence (above): under a config.json's values, over chart values.
+ * Giving both `configFile` and `chartValues` is an error.
  */
 export function loadSettings(source: SettingsSource = {}, opts: ConfigLoadOptions = {}): KmipSettings {
   const env = source.env ?? process.env;

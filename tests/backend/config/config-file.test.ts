@@ -61,13 +61,13 @@ describe('settingsFromConfigFile', () => {
     ]);
   });
 
-  test('S3KMIP_* variables override the file', () => {
+  test('where the file sets a value it wins over the S3KMIP_* variables, which are only defaults (as in the host)', () => {
     const dir = tmpDir();
     write(dir, 'conf/key.pem', KEY_PEM);
     write(dir, 'conf/cert.pem', CERT_PEM);
     write(dir, 'conf/ca.pem', CA_PEM);
-    const envKey = write(dir, 'env/key.pem', KEY_PEM.replace('AAAA', 'BBBB'));
-    const envCert = write(dir, 'env/cert.pem', CERT_PEM.replace('certA', 'certB'));
+    const envKey = write(dir, 'env/key.pem', `${KEY_PEM}\n`); // other bytes than the file's
+    const envCert = write(dir, 'env/cert.pem', `${CERT_PEM}\n`);
     const envCa1 = write(dir, 'env/ca1.pem', CA2_PEM);
     const envCa2 = write(dir, 'env/ca2.pem', CA_PEM);
     const file = writeConfig(dir, {
@@ -75,8 +75,9 @@ describe('settingsFromConfigFile', () => {
       client: { compoundCreateActivate: false, bucketNameAttributeName: 'x-file' },
       transport: { pipelineDepth: 8, tls: { host: 'file-host', port: 5696, key: 'key.pem', cert: 'cert.pem', ca: ['ca.pem'] } },
     });
+    const c = capture();
     const s = settingsFromConfigFile(file, {
-      ...quiet(),
+      logger: c.logger,
       env: {
         S3KMIP_PROVIDER_NAME: 'gemalto',
         S3KMIP_COMPOUND_CREATE: 'true',
@@ -90,36 +91,45 @@ describe('settingsFromConfigFile', () => {
         PATH: '/usr/bin',
       },
     });
-    assert.equal(s.providerName, 'gemalto');
-    assert.equal(s.compoundCreateActivate, true);
-    assert.equal(s.bucketNameAttributeName, 'x-env');
-    assert.equal(s.transport.pipelineDepth, 1);
-    assert.deepEqual(s.transport.hosts, [
-      { host: 'env-a', port: 7001 },
-      { host: 'env-b', port: 7000 },
-    ]);
-    assert.deepEqual(s.transport.tls.key, fs.readFileSync(envKey));
-    assert.deepEqual(s.transport.tls.cert, fs.readFileSync(envCert));
-    assert.deepEqual(s.transport.tls.ca, [CA2, CA]);
+    assert.equal(s.providerName, 'thales');
+    assert.equal(s.compoundCreateActivate, true); // false in the file does not count: the host keeps the variable's true
+    assert.equal(s.bucketNameAttributeName, 'x-file');
+    assert.equal(s.transport.pipelineDepth, 8);
+    assert.deepEqual(s.transport.hosts, [{ host: 'file-host', port: 5696 }]);
+    assert.deepEqual(s.transport.tls.key, KEY);
+    assert.deepEqual(s.transport.tls.cert, CERT);
+    assert.deepEqual(s.transport.tls.ca, [CA]);
+    const named = c.warnings.map((w) => w.fields?.['key']);
+    for (const v of ['S3KMIP_PROVIDER_NAME', 'S3KMIP_BUCKET_ATTRIBUTE_NAME', 'S3KMIP_PIPELINE_DEPTH', 'S3KMIP_PORT', 'S3KMIP_HOSTS', 'S3KMIP_KEY', 'S3KMIP_CERT', 'S3KMIP_CA']) {
+      assert.ok(named.includes(v), `no warning for ${v}:\n${c.text()}`);
+    }
+    assert.ok(named.includes('kmip.client.compoundCreateActivate'), c.text());
   });
 
-  test('S3KMIP_PORT alone re-ports every host of the file; S3KMIP_HOSTS alone keeps the file port', () => {
+  test('S3KMIP_PORT only reaches entries without a port; S3KMIP_HOSTS only entries without a host', () => {
     const dir = tmpDir();
     const file = writeConfig(dir, {
       transport: [
         { tls: { host: 'a', port: 6001, key: KEY_PEM, cert: CERT_PEM } },
-        { tls: { host: 'b', port: 6002, key: KEY_PEM, cert: CERT_PEM } },
+        { tls: { host: 'b', key: KEY_PEM, cert: CERT_PEM } },
       ],
     });
     const s1 = settingsFromConfigFile(file, { ...quiet(), env: { S3KMIP_PORT: '7000' } });
     assert.deepEqual(s1.transport.hosts, [
-      { host: 'a', port: 7000 },
+      { host: 'a', port: 6001 },
       { host: 'b', port: 7000 },
     ]);
-    const s2 = settingsFromConfigFile(file, { ...quiet(), env: { S3KMIP_HOSTS: 'x,y:9' } });
+    const file2 = writeConfig(dir, {
+      transport: [
+        { tls: { port: 6001, key: KEY_PEM, cert: CERT_PEM } },
+        { tls: { host: 'b', port: 6002, key: KEY_PEM, cert: CERT_PEM } },
+      ],
+    });
+    const s2 = settingsFromConfigFile(file2, { ...quiet(), env: { S3KMIP_HOSTS: 'x,y:9' } });
     assert.deepEqual(s2.transport.hosts, [
       { host: 'x', port: 6001 },
       { host: 'y', port: 9 },
+      { host: 'b', port: 6002 },
     ]);
   });
 
@@ -146,10 +156,21 @@ describe('settingsFromConfigFile', () => {
 
   test('other sections of config.json are not warned about', () => {
     const dir = tmpDir();
-    const file = writeConfig(dir, { transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
+    const file = writeConfig(dir, { providerName: 'thales', transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
     const c = capture();
     settingsFromConfigFile(file, { env: {}, logger: c.logger });
     assert.deepEqual(c.warnings, []);
+  });
+
+  test('a kmip section without providerName is warned about: cloudserver refuses to start with one', () => {
+    const dir = tmpDir();
+    const file = writeConfig(dir, { transport: { tls: { host: 'kms', key: KEY_PEM, cert: CERT_PEM } } });
+    const c = capture();
+    const s = settingsFromConfigFile(file, { env: {}, logger: c.logger });
+    assert.equal(s.providerName, 'kmip');
+    assert.equal(c.warnings.length, 1, c.text());
+    assert.equal(c.warnings[0]!.fields?.['key'], 'kmip.providerName');
+    assert.match(c.warnings[0]!.msg, /cloudserver refuses to start/);
   });
 
   test('unreadable config file and invalid JSON name configFile', () => {

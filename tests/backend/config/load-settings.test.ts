@@ -8,7 +8,7 @@ import { CERT_PEM, KEY_PEM, expectConfigError, quiet, tmpDir, write } from './fi
 // loadSettings: picking the form, precedence
 
 describe('loadSettings', () => {
-  test('configFile, with the environment on top', () => {
+  test('configFile, with the environment as its defaults (as in the host)', () => {
     const dir = tmpDir();
     write(dir, 'key.pem', KEY_PEM);
     write(dir, 'cert.pem', CERT_PEM);
@@ -18,8 +18,8 @@ describe('loadSettings', () => {
       JSON.stringify({ kmip: { client: { compoundCreateActivate: false }, transport: { pipelineDepth: 4, tls: { host: 'kms', port: 6000, key: 'key.pem', cert: 'cert.pem' } } } }),
     );
     const s = loadSettings({ configFile: file, env: { S3KMIP_COMPOUND_CREATE: 'true', S3KMIP_PORT: '7000' } }, quiet());
-    assert.equal(s.compoundCreateActivate, true); // env wins
-    assert.deepEqual(s.transport.hosts, [{ host: 'kms', port: 7000 }]); // env wins
+    assert.equal(s.compoundCreateActivate, true); // env: false in the file does not count (the host's rule)
+    assert.deepEqual(s.transport.hosts, [{ host: 'kms', port: 6000 }]); // the file wins
     assert.equal(s.transport.pipelineDepth, 4); // file over default
     assert.equal(s.providerName, 'kmip'); // default
   });
