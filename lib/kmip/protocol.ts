@@ -3,7 +3,7 @@
  * response messages, independent of any particular operation.
  */
 import { KmipProtocolError } from '../errors';
-import type { StructureItem, TtlvItem, TtlvWriter } from '../ttlv';
+import { TtlvWriter as TtlvWriterCtor, type StructureItem, type TtlvItem, type TtlvWriter } from '../ttlv';
 import { enumName } from './enums';
 import { Tag } from './tags';
 
@@ -90,6 +90,24 @@ export function writeRequestMessage(
   ids: readonly number[],
   opts?: RequestHeaderOptions,
 ): void {
+  const only = ops.length === 1 && opts === undefined ? ops[0]! : undefined;
+  if (only !== undefined && only.writePayload !== undefined) {
+    const env = envelopeOf(version, only.operation);
+    if (env !== undefined) {
+      // The envelope copied, the ID and the three lengths patched: the same bytes as below.
+      const start = w.pos;
+      w.ensure(ENVELOPE_BYTES);
+      env.copy(w.buf, start);
+      w.pos = start + ENVELOPE_BYTES;
+      w.buf.writeUInt32BE(ids[0]! >>> 0, start + ENVELOPE_ID_AT);
+      only.writePayload(w, version);
+      const len = w.pos - start;
+      w.buf.writeUInt32BE(len - 8, start + 4);
+      w.buf.writeUInt32BE(len - ENVELOPE_BATCH_ITEM_AT - 8, start + ENVELOPE_BATCH_ITEM_AT + 4);
+      w.buf.writeUInt32BE(len - ENVELOPE_BYTES, start + ENVELOPE_BYTES - 4);
+      return;
+    }
+  }
   const msg = w.beginStructure(Tag.RequestMessage);
   const hdr = w.beginStructure(Tag.RequestHeader);
   const pv = w.beginStructure(Tag.ProtocolVersion);
@@ -118,6 +136,33 @@ export function writeRequestMessage(
     w.endStructure(bi);
   }
   w.endStructure(msg);
+}
+
+/**
+ * A one-operation request message without header options, up to the start of
+ * its Request Payload's value: Request Message, Request Header (Protocol
+ * Version, Batch Count 1), Batch Item (Operation, a 4-byte Unique Batch Item
+ * ID), Request Payload. Written once per version and operation by the
+ * general path (so with the same bytes), then copied; the ID and the lengths
+ * of the message, the batch item and the payload are patched.
+ */
+const ENVELOPE_BYTES = 120;
+const ENVELOPE_BATCH_ITEM_AT = 72;
+const ENVELOPE_ID_AT = 104;
+const envelopes = new Map<number, Buffer>();
+
+function envelopeOf(version: ProtocolVersion, operation: number): Buffer | undefined {
+  const { major, minor } = version;
+  if (!(major >= 0 && major < 256 && minor >= 0 && minor < 256 && operation >= 0 && operation < 0x10000) || !Number.isInteger(major + minor + operation)) return undefined;
+  const k = major * 0x1000000 + minor * 0x10000 + operation;
+  let env = envelopes.get(k);
+  if (env === undefined) {
+    const w = new TtlvWriterCtor(256);
+    writeRequestMessage(w, version, [{ operation, payload: () => [] }], [0]);
+    env = Buffer.from(w.buf.subarray(0, ENVELOPE_BYTES));
+    envelopes.set(k, env);
+  }
+  return env;
 }
 
 export interface ResponseBatchItem {
