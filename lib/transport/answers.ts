@@ -56,14 +56,24 @@ function requestOperations<H extends ConnectionHost>(c: Connection<H>, items: re
 export function handleResponse<H extends ConnectionHost>(c: Connection<H>, resp: ResponseMessage, tree: TtlvItem | undefined, size: number): void {
   const owner = c.owner;
   const logging = owner.logMessages;
-  const log = (hints: MessagePrintHints): void => owner.logMessage('received', c.host.label, tree ?? size, hints);
   const items = resp.items;
-  if (items.length === 0) {
+  const first = items.length > 0 ? items[0]! : undefined;
+  // The usual answer: one item, to a caller's one-operation message, that succeeded.
+  if (first !== undefined && items.length === 1 && !logging && first.status === 0) {
+    const p = c.inflight.get(idOf(first));
+    if (p !== undefined && p.message === null && p.ids !== null && p.ids.length === 1 && p.ids[0] === idOf(first)) {
+      c.messagesInFlight--;
+      if (release(c, p)) return;
+      settle(c, p, resp.version, items, false);
+      return;
+    }
+  }
+  const log = (hints: MessagePrintHints): void => owner.logMessage('received', c.host.label, tree ?? size, hints);
+  if (first === undefined) {
     if (logging) log(STRUCTURE_ONLY);
     c.fail(new KmipProtocolError(`KMIP server ${c.host.label} sent a response with no batch items`), 'protocol');
     return;
   }
-  const first = items[0]!;
   if (first.id === undefined && first.status !== 0 && items.length === 1) {
     // A failure without ID: servers answer a request they could not parse this way.
     if (logging) {
