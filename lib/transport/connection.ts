@@ -60,7 +60,7 @@ export interface ConnectionOwner<H extends ConnectionHost> {
   log(level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void;
   /** `item` a byte count: an undecodable message, logged by its size only. */
   logMessage(direction: 'sent' | 'received', server: string, item: TtlvItem | number, hints?: MessagePrintHints): void;
-  /** Bytes arrived: slots may have freed. */
+  /** Bytes arrived: slots may have freed (a pump is scheduled when requests wait). */
   schedulePump(): void;
   /** Requests to retry first, elsewhere (this connection is closing). */
   requeueFront(ps: Pending[]): void;

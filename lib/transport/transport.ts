@@ -175,9 +175,15 @@ export class KmipTransport implements ConnectionOwner<HostState> {
     return this.#hosts.otherUsable(h);
   }
 
-  /** One pump (and so one socket write per connection) per event-loop turn. */
+  /**
+   * Answers arrived and freed slots: one pump (and so one socket write per
+   * connection) per event-loop turn, when requests wait for a slot or close()
+   * waits for the last answers. Otherwise nothing to do: one request at a time
+   * costs no extra event-loop turn (the sweep keeps the timer right).
+   */
   schedulePump(): void {
-    this.#queue.schedulePump();
+    const q = this.#queue;
+    if (q.queuedLive > 0 || q.closing) q.schedulePump();
   }
 
   /** Puts retried requests back at the head of the queue, oldest first. */
