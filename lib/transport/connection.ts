@@ -113,9 +113,6 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
   #nextId = 1;
   #gotBytes = false;
   #flushScheduled = false;
-  #dispatchedSinceFlush = 0;
-  /** Request messages carried by the last socket write: 1 when the traffic is one request at a time. */
-  lastWriteRequests = 0;
   readonly #onMessageBound = (msg: Buffer): void => this.#onMessage(msg);
   readonly #decodeOptions: { readonly maxMessageBytes: number };
 
@@ -252,7 +249,6 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     for (let i = 0; i < n; i++) this.inflight.set(ids[i]!, p);
     if (this.messagesInFlight === 0) this.lastReceived = now;
     this.messagesInFlight++;
-    this.#dispatchedSinceFlush++;
     this.lastActivity = now;
     return true;
   }
@@ -300,7 +296,6 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     }
     if (this.messagesInFlight === 0) this.lastReceived = now;
     this.messagesInFlight++;
-    this.#dispatchedSinceFlush++;
     this.lastActivity = now;
     this.host.stats.batched += n;
     return true;
@@ -312,8 +307,6 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     if (w.pos === 0 || this.state === 'closed') return;
     const out = w.toBuffer();
     w.reset();
-    this.lastWriteRequests = this.#dispatchedSinceFlush;
-    this.#dispatchedSinceFlush = 0;
     if (w.buf.length > 1024 * 1024) w.buf = Buffer.allocUnsafe(16 * 1024);
     this.#socket.write(out);
   }

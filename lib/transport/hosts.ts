@@ -172,26 +172,26 @@ export class Hosts {
 
   /**
    * The connection for `p`, or undefined to keep it (and those behind it)
-   * queued. `idleOnly`: only a connection with nothing in flight whose last
-   * write carried one request (queue.ts writes to it at once).
+   * queued. `idleOnly`: only a connection with nothing in flight (queue.ts
+   * writes to it at once when the traffic comes one request at a time).
    */
   pick(p: Pending, now: number, idleOnly = false): HostConnection | undefined {
     const depth = idleOnly ? 1 : this.#options.pipelineDepth;
     if (this.#spread && p.key !== undefined && this.#affinity.size > 0) {
       const h = this.#affinity.hostFor(p.key, now);
       if (h !== undefined && h !== p.avoid && usable(h)) {
-        const c = freeConnection(h, depth, idleOnly);
+        const c = freeConnection(h, depth);
         if (c !== undefined) return c;
         for (const x of h.connections) if (x.usable) return undefined; // its node is busy: wait for it
       }
     }
     let anyUsable = false;
     for (const h of this.list) if (usable(h) && h !== p.avoid) anyUsable = true;
-    if (!anyUsable) return this.#leastLoaded(p, depth, idleOnly, (h) => h.health === 'suspect');
-    if (this.#spread) return this.#leastLoaded(p, depth, idleOnly, usable);
+    if (!anyUsable) return this.#leastLoaded(p, depth, (h) => h.health === 'suspect');
+    if (this.#spread) return this.#leastLoaded(p, depth, usable);
     for (const h of this.list) {
       if (!usable(h) || h === p.avoid) continue;
-      const c = freeConnection(h, depth, idleOnly);
+      const c = freeConnection(h, depth);
       if (c !== undefined) return c;
       for (const x of h.connections) if (x.usable) return undefined; // preferred host busy: wait for it
     }
@@ -213,7 +213,7 @@ export class Hosts {
   }
 
   /** Among hosts passing `ok`, the one with the fewest requests in flight that has a free slot; ties round robin. */
-  #leastLoaded(p: Pending, depth: number, idleOnly: boolean, ok: (h: HostState) => boolean): HostConnection | undefined {
+  #leastLoaded(p: Pending, depth: number, ok: (h: HostState) => boolean): HostConnection | undefined {
     const n = this.list.length;
     let best: HostConnection | undefined;
     let bestLoad = Infinity;
@@ -222,7 +222,7 @@ export class Hosts {
       const idx = (this.#rr + i) % n;
       const h = this.list[idx]!;
       if (!ok(h) || h === p.avoid) continue;
-      const c = freeConnection(h, depth, idleOnly);
+      const c = freeConnection(h, depth);
       if (c === undefined) continue;
       let load = 0;
       for (const x of h.connections) load += x.messagesInFlight;
@@ -492,11 +492,11 @@ export class Hosts {
   }
 }
 
-/** The least busy ready connection of `h` with a free slot (`idleOnly`: see pick). */
-function freeConnection(h: HostState, depth: number, idleOnly: boolean): HostConnection | undefined {
+/** The least busy ready connection of `h` with fewer than `depth` request messages in flight. */
+function freeConnection(h: HostState, depth: number): HostConnection | undefined {
   let best: HostConnection | undefined;
   for (const c of h.connections) {
-    if (!c.usable || (idleOnly && c.lastWriteRequests > 1)) continue;
+    if (!c.usable) continue;
     if (c.messagesInFlight < depth && (best === undefined || c.messagesInFlight < best.messagesInFlight)) best = c;
   }
   return best;

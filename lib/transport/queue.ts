@@ -34,6 +34,8 @@ export class RequestQueue {
   #queuedLive = 0;
   #seq = 0;
   #pumpScheduled = false;
+  /** Requests the last pump dispatched: more than one means concurrent traffic (see enqueue). */
+  #lastPumpDispatched = 0;
   #timer: NodeJS.Timeout | null = null;
   #closing = false;
   #closed = false;
@@ -80,13 +82,15 @@ export class RequestQueue {
       resolve,
       reject,
     });
-    // One request at a time (an idle connection whose last write carried one
-    // request) and nobody waiting: on the wire now rather than one turn later
+    // One request at a time (nobody waiting, the last pump dispatched at most
+    // one, an idle connection): on the wire now rather than one turn later
     // (FIFO holds: the queue is empty), in one write with whatever else the
     // running callbacks dispatch. Concurrent traffic instead gathers the
     // turn's requests for one pump, so one write carries them all (going
-    // direct there would split each turn's group into a lone write and the rest).
-    if (this.#queue.length === 0 && !this.#closed) {
+    // direct there would split each turn's group into a lone write and the
+    // rest). The idle connection is chosen like any other (round robin among
+    // idle hosts with `spread`).
+    if (this.#queue.length === 0 && !this.#closed && this.#lastPumpDispatched <= 1) {
       // (idleOnly: the host selection counts only a connection it is written to.)
       const c = this.#hosts.pick(p, now, true);
       if (c) {
@@ -145,6 +149,7 @@ export class RequestQueue {
     if (this.#closed) return;
     const now = Date.now();
     const dirty = new Set<HostConnection>();
+    let dispatched = 0;
     while (this.#queue.length > 0) {
       const p = this.#queue.peek()!;
       if (p.done) {
@@ -159,7 +164,9 @@ export class RequestQueue {
       this.#unqueue(p);
       const group = this.#options.batchSize > 1 ? this.#group(p, c, now) : undefined;
       if (group !== undefined ? c.dispatchShared(group) : c.dispatch(p)) dirty.add(c);
+      dispatched += group !== undefined ? group.length : 1;
     }
+    this.#lastPumpDispatched = dispatched;
     for (const c of dirty) c.flush();
     if (this.#queuedLive > 0) {
       this.#hosts.ensureConnections(true);

@@ -55,6 +55,26 @@ describe('cluster: host selection', () => {
     );
   });
 
+  it('spread: after bursts written several to a write (start-up, peaks), one request at a time still goes round robin over every host', async (t) => {
+    // A host whose last write carried several requests used to be left out
+    // of the one-at-a-time path for good: 50/50/0 instead of 33/33/33.
+    const h = harness(t);
+    const servers = [await h.server(), await h.server(), await h.server()];
+    const c = h.client(servers, { hostSelection: 'spread', pipelineDepth: 8 });
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: 30 }, (_, i) => c.encrypt(`burst-${round}-${i}`, dataFor(i))));
+    }
+    assert.ok(servers.some((s) => s.requests.some((r) => r.chunk > 0 && s.requests.filter((q) => q.connId === r.connId && q.chunk === r.chunk).length > 1)), 'no write carried several requests: the test proves nothing');
+    for (let i = 0; i < 30; i++) {
+      const d = dataFor(i);
+      assertCipher(await c.encrypt(`seq-${i}`, d), OP.Encrypt, `seq-${i}`, d);
+    }
+    assert.deepEqual(
+      servers.map((s) => s.userRequests.filter((r) => r.uid?.startsWith('seq-')).length),
+      [10, 10, 10],
+    );
+  });
+
   it('failover: every request goes to the first healthy host; when it goes away, to the next', async (t) => {
     const h = harness(t);
     const [a, b] = [await h.server(), await h.server()];
