@@ -220,16 +220,19 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     });
   }
 
+  /** A Unique Batch Item ID (1..2^32-1) of no request in flight here. */
+  #newId(): number {
+    let id = this.#nextId;
+    while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
+    this.#nextId = id >= 0xffffffff ? 1 : id + 1;
+    return id;
+  }
+
   /** Encodes `p` into the output buffer and registers it in flight. False if it failed to encode. */
   dispatch(p: Pending, version: ProtocolVersion = this.version): boolean {
     const n = p.ops.length;
     const ids = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      let id = this.#nextId;
-      while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
-      this.#nextId = id >= 0xffffffff ? 1 : id + 1;
-      ids[i] = id;
-    }
+    for (let i = 0; i < n; i++) ids[i] = this.#newId();
     const w = this.#writer;
     const mark = w.pos;
     try {
@@ -265,10 +268,7 @@ export class Connection<H extends ConnectionHost = ConnectionHost> {
     const ids = new Array<number>(n);
     const ops = new Array<WireOperation>(n);
     for (let i = 0; i < n; i++) {
-      let id = this.#nextId;
-      while (this.inflight.has(id)) id = id >= 0xffffffff ? 1 : id + 1;
-      this.#nextId = id >= 0xffffffff ? 1 : id + 1;
-      ids[i] = id;
+      ids[i] = this.#newId();
       ops[i] = ps[i]!.ops[0]!;
     }
     const w = this.#writer;

@@ -33,6 +33,34 @@ function continuation(r: ReceivedRequest): number | undefined {
   return opt && opt.type === 0x05 ? opt.value : undefined;
 }
 
+type Ctx = Parameters<NonNullable<FaultServer['script']['onRequest']>>[1];
+type Act = ReturnType<NonNullable<FaultServer['script']['onRequest']>>;
+
+/**
+ * Holds the first Encrypt for 50 ms (so the requests behind it wait, and are
+ * batched), then answers the others with `then` (default: correctly).
+ */
+function afterFirstHeld(then: (req: ReceivedRequest, ctx: Ctx) => Act): FaultServer['script'] {
+  let first = true;
+  return {
+    onRequest: (req, ctx) => {
+      if (req.operation !== OP.Encrypt) return 'answer';
+      if (first) {
+        first = false;
+        setTimeout(() => ctx.conn.release(), 50);
+        return 'hold';
+      }
+      return then(req, ctx);
+    },
+  };
+}
+
+/** The Unique Identifier of batch item `i` of `req`. */
+const uidOf = (req: ReceivedRequest, i: number): string => {
+  const u = req.items[i]!.payload.find((p) => p.tag === Tag.UniqueIdentifier);
+  return u && u.type === 0x07 ? u.value : '';
+};
+
 /** Answers with `hold` until `n` requests are held, then releases them (so many wait at once). */
 function holdFirst(n: number): { onRequest(req: ReceivedRequest, ctx: { conn: { held: unknown[]; release(): number } }): 'hold' | 'answer' } {
   let held = 0;
@@ -119,20 +147,11 @@ describe('batching (batchSize > 1)', () => {
   it('items answered in reverse order: each caller still gets its own', async (t) => {
     const h = harness(t);
     const srv = await h.server();
-    let first = true;
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 8 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = {
-      onRequest: (req, ctx) => {
-        if (req.operation !== OP.Encrypt) return 'answer';
-        if (first) {
-          first = false;
-          setTimeout(() => ctx.conn.release(), 50);
-          return 'hold';
-        }
-        return { items: ctx.defaultItems().reverse() };
-      },
-    };
+    srv.script = afterFirstHeld((req, ctx) => {
+      return { items: ctx.defaultItems().reverse() };
+    });
     const rs = await Promise.all(Array.from({ length: 17 }, (_, i) => settle(c.encrypt(`key-${i}`, dataFor(i)))));
     rs.forEach((r, i) => assertCipher(r.value!, OP.Encrypt, `key-${i}`, dataFor(i)));
     assert.ok(encrypts(srv).some((m) => m.items.length > 1));
@@ -141,25 +160,13 @@ describe('batching (batchSize > 1)', () => {
   it("one item's failure (Item Not Found) fails only its caller; the others in the message succeed", async (t) => {
     const h = harness(t);
     const srv = await h.server();
-    let first = true;
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 8 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = {
-      onRequest: (req, ctx) => {
-        if (req.operation !== OP.Encrypt) return 'answer';
-        if (first) {
-          first = false;
-          setTimeout(() => ctx.conn.release(), 50);
-          return 'hold';
-        }
-        return {
-          items: ctx.defaultItems().map((it, i) => {
-            const uid = req.items[i]!.payload.find((p) => p.tag === Tag.UniqueIdentifier);
-            return uid && uid.value === 'gone' ? { operation: OP.Encrypt, id: it.id, status: 1, reason: REASON.ItemNotFound, message: 'no such key' } : it;
-          }),
-        };
-      },
-    };
+    srv.script = afterFirstHeld((req, ctx) => ({
+      items: ctx.defaultItems().map((it, i) =>
+        uidOf(req, i) === 'gone' ? { operation: OP.Encrypt, id: it.id, status: 1, reason: REASON.ItemNotFound, message: 'no such key' } : it,
+      ),
+    }));
     const uids = Array.from({ length: 9 }, (_, i) => (i === 5 ? 'gone' : `key-${i}`));
     const rs = await Promise.all(uids.map((u, i) => settle(c.encrypt(u, dataFor(i)))));
     rs.forEach((r, i) => {
@@ -175,24 +182,8 @@ describe('batching (batchSize > 1)', () => {
   });
 
   /** Holds the first Encrypt (so the others queue), then answers without the items `drop` says. */
-  function dropping(drop: (uid: string, alone: boolean) => boolean): { onRequest(req: ReceivedRequest, ctx: { conn: { release(): number }; defaultItems(): ReturnType<FaultServer['defaultItems']> }): unknown } {
-    let first = true;
-    return {
-      onRequest: (req, ctx) => {
-        if (req.operation !== OP.Encrypt) return 'answer';
-        if (first) {
-          first = false;
-          setTimeout(() => ctx.conn.release(), 50);
-          return 'hold';
-        }
-        return {
-          items: ctx.defaultItems().filter((_, i) => {
-            const uid = req.items[i]!.payload.find((p) => p.tag === Tag.UniqueIdentifier);
-            return !drop(uid && uid.type === 0x07 ? uid.value : '', req.items.length === 1);
-          }),
-        };
-      },
-    };
+  function dropping(drop: (uid: string, alone: boolean) => boolean): FaultServer['script'] {
+    return afterFirstHeld((req, ctx) => ({ items: ctx.defaultItems().filter((_, i) => !drop(uidOf(req, i), req.items.length === 1)) }));
   }
 
   it('an item the server leaves unanswered once is sent again and answered; the others are answered at once', async (t) => {
@@ -205,7 +196,7 @@ describe('batching (batchSize > 1)', () => {
       if (uid !== 'lost-once' || dropped || alone) return false;
       dropped = true;
       return true;
-    }) as FaultServer['script'];
+    });
     const uids = ['a', 'b', 'lost-once', 'c', 'd', 'e', 'f', 'g', 'h'];
     const rs = await Promise.all(uids.map((u, i) => settle(c.encrypt(u, dataFor(i)))));
     rs.forEach((r, i) => assertCipher(r.value!, OP.Encrypt, uids[i]!, dataFor(i)));
@@ -219,7 +210,7 @@ describe('batching (batchSize > 1)', () => {
     const srv = await h.server();
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 8 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = dropping((uid, alone) => uid === 'lost' && !alone) as FaultServer['script'];
+    srv.script = dropping((uid, alone) => uid === 'lost' && !alone);
     // Enough behind it that its second try is batched too.
     const uids = Array.from({ length: 30 }, (_, i) => (i === 2 ? 'lost' : `k${i}`));
     const rs = await Promise.all(uids.map((u, i) => settle(c.encrypt(u, dataFor(i)))));
@@ -240,27 +231,18 @@ describe('batching (batchSize > 1)', () => {
   it('a response item with an ID of no member of the message: protocol error, connection closed, requests retried, nobody gets another answer', async (t) => {
     const h = harness(t);
     const srv = await h.server();
-    let first = true;
     let sabotaged = false;
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 4 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = {
-      onRequest: (req, ctx) => {
-        if (req.operation !== OP.Encrypt) return 'answer';
-        if (first) {
-          first = false;
-          setTimeout(() => ctx.conn.release(), 50);
-          return 'hold';
-        }
-        if (!sabotaged && req.items.length > 1) {
-          sabotaged = true;
-          // The second item answered under the first item's ID: a duplicate.
-          const items = ctx.defaultItems();
-          return { items: items.map((it, i) => (i === 1 ? { ...it, id: items[0]!.id } : it)) };
-        }
-        return 'answer';
-      },
-    };
+    srv.script = afterFirstHeld((req, ctx) => {
+      if (!sabotaged && req.items.length > 1) {
+        sabotaged = true;
+        // The second item answered under the first item's ID: a duplicate.
+        const items = ctx.defaultItems();
+        return { items: items.map((it, i) => (i === 1 ? { ...it, id: items[0]!.id } : it)) };
+      }
+      return 'answer';
+    });
     const rs = await Promise.all(Array.from({ length: 9 }, (_, i) => settle(c.encrypt(`key-${i}`, dataFor(i)))));
     assert.ok(sabotaged);
     rs.forEach((r, i) => {
@@ -305,25 +287,16 @@ describe('batching (batchSize > 1)', () => {
   it('a failure without Unique Batch Item ID to the only message in flight, a shared one: each of its callers gets the failure', async (t) => {
     const h = harness(t);
     const srv = await h.server();
-    let first = true;
     let answeredAnon = 0;
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 4 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = {
-      onRequest: (req, ctx) => {
-        if (req.operation !== OP.Encrypt) return 'answer';
-        if (first) {
-          first = false;
-          setTimeout(() => ctx.conn.release(), 50);
-          return 'hold';
-        }
-        if (req.items.length > 1 && answeredAnon === 0) {
-          answeredAnon = req.items.length;
-          return { items: [{ id: null, status: 1, reason: 0x04, message: 'cannot parse' }] };
-        }
-        return 'answer';
-      },
-    };
+    srv.script = afterFirstHeld((req, ctx) => {
+      if (req.items.length > 1 && answeredAnon === 0) {
+        answeredAnon = req.items.length;
+        return { items: [{ id: null, status: 1, reason: 0x04, message: 'cannot parse' }] };
+      }
+      return 'answer';
+    });
     const rs = await Promise.all(Array.from({ length: 5 }, (_, i) => settle(c.encrypt(`key-${i}`, dataFor(i)))));
     assert.ok(answeredAnon > 1, 'no shared message was answered anonymously');
     const failedN = rs.filter((r) => !r.ok).length;
