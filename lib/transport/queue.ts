@@ -91,7 +91,7 @@ export class RequestQueue {
     // rest). The idle connection is chosen like any other (round robin among
     // idle hosts with `spread`).
     if (this.#queue.length === 0 && !this.#closed && this.#lastPumpDispatched <= 1) {
-      // (idleOnly: the host selection counts only a connection it is written to.)
+      // (idleOnly: a connection with nothing in flight.)
       const c = this.#hosts.pick(p, now, true);
       if (c) {
         if (c.dispatch(p)) c.flushSoon();

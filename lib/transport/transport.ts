@@ -108,26 +108,25 @@ export class KmipTransport implements ConnectionOwner<HostState> {
    * hand the outcome to their own callers defer it.
    */
   sendWith(ops: readonly WireOperation[], opts: SendOptions | undefined, resolve: (r: TransportResponse) => void, reject: (e: Error) => void): void {
-    const refuse = reject;
     const q = this.#queue;
     if (q.closing) {
-      refuse(new KmipClosedError());
+      reject(new KmipClosedError());
       return;
     }
     if (ops.length === 0) {
-      refuse(new KmipInvalidArgumentError('a request needs at least one operation'));
+      reject(new KmipInvalidArgumentError('a request needs at least one operation'));
       return;
     }
     if (q.queuedLive >= this.options.maxQueueLength) {
       this.#countOther('KMIP_QUEUE_FULL');
-      refuse(new KmipQueueFullError(this.options.maxQueueLength));
+      reject(new KmipQueueFullError(this.options.maxQueueLength));
       return;
     }
     const now = Date.now();
     const down = this.#hosts.allDown(now);
     if (down) {
       this.#countOther('KMIP_CONNECTION');
-      refuse(down);
+      reject(down);
       return;
     }
     q.enqueue(ops, opts?.timeoutMs ?? this.options.requestTimeoutMs, opts?.header, now, resolve, reject);
