@@ -166,7 +166,9 @@ function sharedAnswer<H extends ConnectionHost>(c: Connection<H>, m: SharedMessa
         q.retries++;
         again.push(q);
       } else {
-        failed(q, new KmipProtocolError(`KMIP server ${c.host.label} left ${describeOps(q.ops).join('+')} unanswered in a batch, twice`));
+        const why = q.retries >= 1 ? ' (it had already been sent once more)' : ' (the client is closing)';
+        const e = new KmipProtocolError(`KMIP server ${c.host.label} left ${describeOps(q.ops).join('+')} unanswered in a batch${why}`);
+        if (failed(q, e)) c.host.stats.error(e.code);
       }
       continue;
     }
