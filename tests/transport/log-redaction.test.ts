@@ -176,4 +176,33 @@ describe('message logging redacts by the request (issue 9.3)', () => {
     assert.ok(h.logs.some((l) => l.msg === 'KMIP message sent'));
     assert.ok(!text.toLowerCase().includes(dk.toString('hex')), text);
   });
+
+  it('shared request messages (batchSize): every data key sent (Encrypt) and every answer given back (Decrypt) redacted, request and answer alike', async (t) => {
+    const h = harness(t);
+    const srv = await h.server();
+    const c = h.client([srv], { logMessages: true, pipelineDepth: 1, batchSize: 4 });
+    await c.encrypt('warm', randomBytes(32));
+    let first = true;
+    srv.script = {
+      onRequest: (req, ctx) => {
+        if (req.operation !== OP.Encrypt && req.operation !== OP.Decrypt) return 'answer';
+        if (first) {
+          first = false;
+          setTimeout(() => ctx.conn.release(), 50);
+          return 'hold';
+        }
+        return 'answer';
+      },
+    };
+    const keys = Array.from({ length: 9 }, () => randomBytes(32));
+    const enc = await Promise.all(keys.map((k, i) => c.encrypt(`k${i}`, k)));
+    const dec = await Promise.all(enc.map((r, i) => c.decrypt(`k${i}`, r.data)));
+    assert.ok(srv.requests.some((r) => r.items.length > 1), 'nothing was batched: the test proves nothing');
+    const text = logText(h);
+    for (const secret of [...keys, ...dec.map((r) => r.data)]) {
+      assert.ok(!text.toLowerCase().includes(secret.toString('hex')), 'a data key in hex in the logs');
+      assert.ok(!text.includes(secret.toString('base64')), 'a data key in base64 in the logs');
+    }
+    assert.ok(h.logs.some((l) => l.msg === 'KMIP message sent') && h.logs.some((l) => l.msg === 'KMIP message received'));
+  });
 });
