@@ -91,6 +91,9 @@ export class RequestQueue {
     // rest). The idle connection is chosen like any other (round robin among
     // idle hosts with `spread`).
     if (this.#queue.length === 0 && !this.#closed && this.#lastPumpDispatched <= 1) {
+      // A usable host without a connection (lost, or never opened) gets one:
+      // light traffic never queues, so the pump would never open it.
+      this.#hosts.ensureConnections(true);
       // (idleOnly: a connection with nothing in flight.)
       const c = this.#hosts.pick(p, now, true);
       if (c) {

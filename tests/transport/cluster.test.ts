@@ -75,6 +75,23 @@ describe('cluster: host selection', () => {
     );
   });
 
+  it('spread: a host whose connection was lost gets one again under light traffic, and its share back', async (t) => {
+    const h = harness(t);
+    const servers = [await h.server(), await h.server(), await h.server()];
+    const c = h.client(servers, { hostSelection: 'spread' });
+    await warm(c, servers);
+    // Host 0 drops its connection (the server closes it); nothing is in flight, nothing waits.
+    for (const conn of servers[0]!.connections) conn.destroy();
+    await waitFor(() => c.stats().hosts[0]!.inFlight === 0, 'the loss seen');
+    await sleep(50);
+    for (let i = 0; i < 30; i++) {
+      const d = dataFor(i);
+      assertCipher(await c.encrypt(`after-${i}`, d), OP.Encrypt, `after-${i}`, d);
+    }
+    const share = servers.map((s) => s.userRequests.filter((r) => r.uid?.startsWith('after-')).length);
+    assert.ok(share[0]! >= 5, `host 0 got ${share[0]} of 30 one-at-a-time requests after losing its connection: ${share.join('/')}`);
+  });
+
   it('failover: every request goes to the first healthy host; when it goes away, to the next', async (t) => {
     const h = harness(t);
     const [a, b] = [await h.server(), await h.server()];
