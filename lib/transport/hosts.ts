@@ -107,6 +107,8 @@ export interface HostStats {
   readonly lateAnswers: number;
   /** Requests written in a request message shared with others (batchSize > 1). */
   readonly batched: number;
+  /** Connections in a row closed for a protocol error with no request answered between them (from 2, the host is down with back-off). */
+  readonly protocolFailures: number;
   /** Over the last minute, from write to answer; null without samples. */
   readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly samples: number };
   readonly lastError: string | undefined;
@@ -480,6 +482,7 @@ export class Hosts {
         resent: s.resent,
         lateAnswers: s.lateAnswers,
         batched: s.batched,
+        protocolFailures: h.protocolFailures,
         latencyMs: s.latency.percentiles(now),
         lastError: h.lastError?.message,
       };

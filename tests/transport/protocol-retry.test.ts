@@ -129,6 +129,8 @@ describe('protocol errors: retry what may be retried, and back off (issue 9.5)',
     // Back-off 0 (first), 100, 200, 400, 400...: about 9 in 2.5 s. Without it: one per request.
     assert.ok(srv.connections.length <= 15, `${srv.connections.length} connections for ${requests} requests in ${elapsed} ms (${JSON.stringify([...errors])})`);
     assert.ok(requests > srv.connections.length, `${requests} requests, ${srv.connections.length} connections`);
+    // stats() shows the run of connections closed for a protocol error.
+    assert.ok(c.stats().hosts[0]!.protocolFailures >= 2, JSON.stringify(c.stats().hosts[0]));
   });
 
   it('in a cluster, a host that keeps breaking the protocol is down like an unreachable one: requests are answered by the other host', async (t) => {
