@@ -14,6 +14,7 @@
  * | `kmip_reconnects_total` | counter | host |
  * | `kmip_connect_failures_total` | counter | host (failed connection attempts, background probes included) |
  * | `kmip_resent_total` | counter | host (requests re-sent elsewhere because the host went quiet) |
+ * | `kmip_batched_total` | counter | host (requests written in a request message shared with others, batchSize > 1) |
  * | `kmip_host_up` | gauge | host (1 up, 0 suspect or down) |
  * | `kmip_host_state` | gauge | host, state (1 for the current state: unknown, up, suspect, down) |
  * | `kmip_in_flight` | gauge | host |
@@ -145,6 +146,11 @@ class RegistryMetrics {
     collected('kmip_resent_total', 'Counter', 'KMIP requests re-sent to another host because this one went quiet', ['host'], (m) =>
       each((s) => {
         for (const h of s.hosts) if (h.resent > 0) m.inc({ host: h.host }, h.resent);
+      }),
+    );
+    collected('kmip_batched_total', 'Counter', 'KMIP requests written in a request message shared with others (batchSize > 1)', ['host'], (m) =>
+      each((s) => {
+        for (const h of s.hosts) if (h.batched > 0) m.inc({ host: h.host }, h.batched);
       }),
     );
     collected('kmip_host_up', 'Gauge', 'KMIP host usable (1) or suspect/down (0)', ['host'], (m) =>

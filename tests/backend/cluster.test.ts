@@ -149,6 +149,7 @@ describe('backend over a cluster', () => {
     assert.match(text, new RegExp(`kmip_host_up\\{${label}\\} 1`));
     assert.match(text, /# TYPE kmip_in_flight gauge/);
     assert.match(text, /# TYPE kmip_queued gauge/);
+    assert.match(text, /# TYPE kmip_batched_total counter/);
     // Nothing registered twice when a second backend shares the registry.
     const b2 = new KmipBackend({ kmip: hostKmip(h.pki, servers), logger: new RecordingLogger(), metrics: { registry } });
     t.after(() => b2.close({ drainTimeoutMs: 0 }));
