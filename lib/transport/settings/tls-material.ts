@@ -85,8 +85,12 @@ export function parsePrivateKey(key: Pem, passphrase: Val | undefined, passphras
     return createPrivateKey(pass === undefined ? { key: block?.text ?? key.data } : { key: block?.text ?? key.data, passphrase: pass });
   } catch (err) {
     const r = reason(err);
-    if (encrypted && /decrypt|password|passphrase/i.test(`${r} ${String((err as Error).message)}`)) {
-      fail(passphrase?.key ?? passphraseName, `does not decrypt ${key.key} (${where(key)}): wrong passphrase`);
+    // An encrypted key that fails to load with a passphrase given: nearly
+    // always the passphrase. OpenSSL usually says `bad decrypt`, but about one
+    // wrong passphrase in 300 decrypts to bytes whose padding happens to check
+    // and fails later as an undecodable key (`DECODER routines::unsupported`).
+    if (encrypted && pass !== undefined) {
+      fail(passphrase?.key ?? passphraseName, `does not decrypt ${key.key} (${where(key)}): wrong passphrase, or a damaged key (${r})`);
     }
     fail(key.key, `${where(key)} holds a private key that cannot be read (${r})`);
   }

@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { KmipBackend } from '../../../lib/backend/backend';
 import { KmipClient } from '../../../lib/client';
 import { KmipConfigError } from '../../../lib/errors';
+import { parsePrivateKey } from '../../../lib/transport/settings/tls-material';
 import { encryptKeySync, selfSignedSync } from '../../support/pem-fixtures';
 import { CA, CERT, CERT_PEM, KEY, SECRET, capture, expectConfigError, quiet } from './fixtures';
 
@@ -59,6 +60,23 @@ describe('TLS settings are checked at construction, before anything connects', (
 
   test('a wrong passphrase', async () => {
     await expectRefusedAtConstruction({ key: ENCRYPTED_KEY, passphrase: 'wrong' }, `${T}.passphrase`, 'tls.passphrase', 'wrong passphrase');
+  });
+
+  test('a wrong passphrase whatever it decrypts to: 2000 wrong ones, each blamed on the passphrase', () => {
+    // About one wrong passphrase in 300 decrypts to bytes whose padding checks; OpenSSL then
+    // fails on the key itself (`DECODER routines::unsupported`), which was blamed on tls.key.
+    const key = { key: `${T}.key`, data: ENCRYPTED_KEY, file: undefined };
+    for (let i = 0; i < 2000; i++) {
+      try {
+        parsePrivateKey(key, { value: `wrong-${i}`, key: `${T}.passphrase` }, `${T}.passphrase`);
+        assert.fail(`wrong-${i} was accepted`);
+      } catch (err) {
+        assert.ok(err instanceof KmipConfigError, String(err));
+        assert.equal(err.key, `${T}.passphrase`, `wrong-${i}: ${err.message}`);
+        assert.match(err.message, /wrong passphrase/);
+        assert.ok(!err.message.includes(`wrong-${i}`), 'the passphrase is echoed');
+      }
+    }
   });
 
   test('a malformed key (armour right, body broken)', async () => {
