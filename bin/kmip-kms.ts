@@ -286,6 +286,11 @@ async function cmdDevServer(argv: string[]): Promise<number> {
     ...(values['data'] ? { dataFile: values['data'] as string } : {}),
     logger: cliLogger,
   });
+  // Before the banner: whoever reads "stop with Ctrl-C" may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   out(dev.banner);
   out(`listening on ${dev.host}:${dev.port}`);
   out(`certificates in ${dev.certsDir}: CA ${dev.caPath}, client cert ${dev.clientCertPath}, client key ${dev.clientKeyPath}`);
@@ -293,13 +298,7 @@ async function cmdDevServer(argv: string[]): Promise<number> {
   out(JSON.stringify(dev.hostConfig, null, 2));
   out('probe it:  kmip-kms probe --config <a config.json holding that section>');
   out('stop with Ctrl-C');
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await dev.close();
   return 0;
 }
