@@ -67,7 +67,7 @@ export class KmipBackend {
    */
   constructor(options: BackendOptions) {
     this.#logger = pickModuleLogger(options?.logger);
-    this.settings = options?.settings ?? settingsFromHostConfig(options?.kmip, { logger: this.#logger });
+    this.settings = options?.settings ?? settingsFromHostConfig(options?.kmip, { logger: this.#logger, ...(options?.env ? { env: options.env } : {}) });
     this.#errors = pickHostErrors(options?.errors).errors;
     const provider = this.settings.providerName;
     this.backend = Object.freeze({ type: 'external', protocol: 'kmip', provider, arnPrefix: `${ARN_PREFIX}${provider}:key/` });

@@ -23,6 +23,12 @@ export interface KmipSettings {
 export interface BackendOptions {
   /** The host's parsed `config.kmip` (cloudserver's KMIP slot passes exactly this). */
   readonly kmip?: unknown;
+  /**
+   * kmip-kms's own S3KMIP_* variables (S3KMIP_BATCH_SIZE, ...), applied
+   * under `kmip` for the settings it does not carry. Default `process.env`;
+   * not read with `settings`.
+   */
+  readonly env?: NodeJS.ProcessEnv;
   /** Already validated settings (takes precedence over `kmip`). */
   readonly settings?: KmipSettings;
   /** The host's arsenal `errors` object, when the host injects it. */

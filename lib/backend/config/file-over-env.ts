@@ -17,9 +17,14 @@
  *   gives no `ca` (then S3KMIP_CA is dropped and Node's trust store is used);
  *   S3KMIP_CA only when the entry has no `tls` object.
  * - the settings the host has no variable for (the other TLS settings, the
- *   transport options, healthcheckCacheMs) come from the file alone. (The
- *   host's lib/Config.js does not copy them into the config.kmip it hands
- *   its backend; they are read here as they always were.)
+ *   transport options, healthcheckCacheMs) have kmip-kms's own variables
+ *   (`own-env.ts`, S3KMIP_BATCH_SIZE...), by the same rule: the variables are
+ *   the defaults and the file wins, here wherever it gives a value at all
+ *   (`false` and `0` included: that truthiness rule is the host's, for the
+ *   keys it copies). The host's lib/Config.js does not copy these settings
+ *   into the config.kmip it hands its backend, so under a stock cloudserver
+ *   the variable is what applies (from-host.ts): a variable that loses to
+ *   the file here is named in a warning that says so.
  *
  * Whenever a variable is set and loses to the file (or wins over a value the
  * file gives but the host ignores: `false`, `0`, `""`), a warning names the
@@ -29,6 +34,7 @@
 import { isDeepStrictEqual } from 'util';
 import { describe, echoable, fail, hostEntries, type Draft, type HostEntry, type Pem, type TransportPart, type Val, type Warn } from './draft';
 import { HOST_NAMES, readHostForm, type ReadTransport } from './from-host';
+import { healthcheckAsDefault, ownAsDefaults, type OwnEnv } from './own-env';
 import { SETTINGS_DEFAULTS } from './validate';
 
 /** What cloudserver means by "config.json sets it": a truthy value (`false`, `0`, `""` do not count). */
@@ -63,6 +69,7 @@ class Overrides {
   readonly #lost = new Map<string, { keys: string[]; label: string | undefined; values: string[] }>();
   readonly #other: { message: string; key: string }[] = [];
   readonly #caDropped: string[] = [];
+  readonly #ownLost = new Map<string, { keys: string[]; label: string; values: string[] }>();
 
   /**
    * `variable` is set but the file's `fileKey` wins; `label` and `value`
@@ -91,6 +98,17 @@ class Overrides {
     this.#other.push({ key: fileKey, message: `${fileKey} ${shown(fileValue)} is ignored, as cloudserver ignores a 0 there: ${shown(used)} (the default) is used` });
   }
 
+  /**
+   * kmip-kms's own `variable` is set but the file's `fileKey` wins; `value`
+   * (undefined for a secret) shows what is used instead.
+   */
+  ownFileWins(variable: string, fileKey: string, label: string, value: unknown): void {
+    const entry = this.#ownLost.get(variable) ?? { keys: [], label, values: [] };
+    if (!entry.keys.includes(fileKey)) entry.keys.push(fileKey);
+    if (value !== undefined && !entry.values.includes(shown(value))) entry.values.push(shown(value));
+    this.#ownLost.set(variable, entry);
+  }
+
   /** The file's `tls` object has no `ca`: the host drops S3KMIP_CA. */
   caDropped(tlsKey: string): void {
     if (!this.#caDropped.includes(tlsKey)) this.#caDropped.push(tlsKey);
@@ -102,6 +120,14 @@ class Overrides {
       warn(
         `${variable} is set but the config file's ${keys.join(', ')} ${keys.length > 1 ? 'win' : 'wins'} ` +
           `(cloudserver uses the S3KMIP_* variables only where config.json sets nothing)${used}`,
+        variable,
+      );
+    }
+    for (const [variable, { keys, label, values }] of this.#ownLost) {
+      const used = values.length ? ` (${label} ${values.join(', ')})` : '';
+      warn(
+        `${variable} is set but the config file's ${keys.join(', ')} ${keys.length > 1 ? 'win' : 'wins'} here${used}; ` +
+          `a stock cloudserver does not hand ${keys.length > 1 ? 'these keys' : 'that key'} to its backend, so there ${variable} is what applies`,
         variable,
       );
     }
@@ -123,10 +149,13 @@ function hostNumber(v: Val): void {
   if (typeof v.value !== 'number') fail(v.key, `must be a number in config.json, got ${describe(v.value)}: cloudserver refuses to start with anything else there`);
 }
 
-/** One transport entry of the file completed with the variables' values, by the host's rules. */
+/** kmip-kms's own variables as they are in the variables' draft (`applyEnv` put them there). */
+const ownOf = (env: Draft): OwnEnv => ({ options: env.part.options, tlsScalars: env.part.tlsScalars, healthcheckCacheMs: env.healthcheckCacheMs });
+
+/** One transport entry of the file completed with the variables' values, by the host's rules (and ours for our own variables). */
 function fillTransport(e: ReadTransport, prefix: string, env: Draft, notes: Overrides): ReadTransport {
   const envPart = env.part;
-  const part: TransportPart = { ...e.part, options: { ...e.part.options }, tlsScalars: { ...e.part.tlsScalars } };
+  const part: TransportPart = ownAsDefaults(e.part, ownOf(env), (variable, key, setting, value) => notes.ownFileWins(variable, key, setting, value));
 
   const depth = e.part.pipelineDepth;
   const fileDepth = truthy(depth);
@@ -230,6 +259,7 @@ export function readFileOverEnv(section: unknown, env: Draft, baseDir: string, w
   d.providerName = topLevel(d.providerName, env.providerName, notes);
   d.compoundCreateActivate = topLevel(d.compoundCreateActivate, env.compoundCreateActivate, notes);
   d.bucketNameAttributeName = topLevel(d.bucketNameAttributeName, env.bucketNameAttributeName, notes);
+  d.healthcheckCacheMs = healthcheckAsDefault(d.healthcheckCacheMs, ownOf(env), (variable, key, setting, value) => notes.ownFileWins(variable, key, setting, value));
   // Name the settings in the form they came from, for "is not set" messages.
   const fromEnvHosts = d.hosts !== undefined && d.hosts.length > 0 && d.hosts.every((h) => h.host.key === env.names.hosts);
   d.names = {

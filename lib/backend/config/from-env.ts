@@ -1,15 +1,18 @@
 /**
  * Source: the S3KMIP_* variables, applied on top of another source's draft
- * (or an empty one). An empty or blank variable counts as unset. Values stay
+ * (or an empty one): the ones cloudserver also reads (and
+ * S3KMIP_PROVIDER_NAME), and kmip-kms's own ones for every other setting
+ * (`own-env.ts`). An empty or blank variable counts as unset. Values stay
  * strings: the validator reads decimal digits as numbers, like it does for
  * the host's own string-valued settings.
  */
 import { emptyDraft, fail, describe, parseHostPort, readPemValue, splitList, type Draft, type FormNames, type Pem, type Val, type Warn } from './draft';
+import { OWN_ENV_VARIABLES, ownOver, readOwnEnv } from './own-env';
 
 export const ENV_NAMES: FormNames = { hosts: 'S3KMIP_HOSTS', key: 'S3KMIP_KEY', cert: 'S3KMIP_CERT' };
 
-/** The S3KMIP_* variables read (S3KMIP_HOST: the host's older single-host name). Any other S3KMIP_* variable is warned about. */
-export const ENV_VARIABLES = [
+/** The S3KMIP_* variables cloudserver reads too, and S3KMIP_PROVIDER_NAME (S3KMIP_HOST: the host's older single-host name). */
+export const BASE_ENV_VARIABLES = [
   'S3KMIP_PROVIDER_NAME',
   'S3KMIP_COMPOUND_CREATE',
   'S3KMIP_BUCKET_ATTRIBUTE_NAME',
@@ -22,18 +25,27 @@ export const ENV_VARIABLES = [
   'S3KMIP_CA',
 ] as const;
 
+/** Every S3KMIP_* variable read: the base ones and kmip-kms's own. Any other S3KMIP_* variable is warned about. */
+export const ENV_VARIABLES: readonly string[] = [...BASE_ENV_VARIABLES, ...OWN_ENV_VARIABLES];
+
+/** Warns about each S3KMIP_* variable of `env` that is not read. */
+export function warnUnknownVariables(env: NodeJS.ProcessEnv, warn: Warn): void {
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('S3KMIP_') && !ENV_VARIABLES.includes(name)) warn(`unknown environment variable ${name} is ignored`, name);
+  }
+}
+
 export const emptyEnvDraft = (): Draft => emptyDraft(ENV_NAMES);
 
 export function applyEnv(d: Draft, env: NodeJS.ProcessEnv, baseDir: string, warn: Warn): Draft {
-  const known: readonly string[] = ENV_VARIABLES;
-  for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('S3KMIP_') && !known.includes(name)) warn(`unknown environment variable ${name} is ignored`, name);
-  }
-  const e = (name: (typeof ENV_VARIABLES)[number]): string | undefined => {
+  warnUnknownVariables(env, warn);
+  const e = (name: (typeof BASE_ENV_VARIABLES)[number]): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
-  const out: Draft = { ...d, part: { ...d.part, options: { ...d.part.options }, tlsScalars: { ...d.part.tlsScalars } } };
+  const own = readOwnEnv(env);
+  const out: Draft = { ...d, part: ownOver(d.part, own) };
+  if (own.healthcheckCacheMs) out.healthcheckCacheMs = own.healthcheckCacheMs;
 
   const provider = e('S3KMIP_PROVIDER_NAME');
   if (provider !== undefined) out.providerName = { value: provider, key: 'S3KMIP_PROVIDER_NAME' };

@@ -9,6 +9,16 @@
  * `transport.tls.host` (`"kms1,kms2:5697"`), `ca` may be `[]`, absent
  * settings are `undefined`, and `retries` is always there. All of it is read
  * here as the host meant it.
+ *
+ * The host applies only the S3KMIP_* variables it knows (hosts, port, key,
+ * cert, ca, pipelineDepth, the client flags): those are NOT applied again.
+ * kmip-kms's own variables (`own-env.ts`: S3KMIP_BATCH_SIZE,
+ * S3KMIP_REQUEST_TIMEOUT_MS, S3KMIP_SERVERNAME, ...) are applied here
+ * (`readHostObject`, from `process.env` unless told otherwise), for every
+ * setting the object does not carry: a stock cloudserver carries none of
+ * them. When the object does carry one (a host that passes more than the
+ * stock one), the object wins, and a warning names the variable that lost.
+ * Unknown S3KMIP_* variables are warned about, as in the other forms.
  */
 import { isDeepStrictEqual } from 'util';
 import {
@@ -32,6 +42,8 @@ import {
   type Val,
   type Warn,
 } from './draft';
+import { warnUnknownVariables } from './from-env';
+import { healthcheckAsDefault, ownAsDefaults, readOwnEnv, type Lost } from './own-env';
 
 export const HOST_NAMES: FormNames = { hosts: 'kmip.transport.tls.host', key: 'kmip.transport.tls.key', cert: 'kmip.transport.tls.cert' };
 
@@ -153,6 +165,28 @@ export function readHostForm(kmip: unknown, baseDir: string, warn: Warn, fill?: 
     if (e.hosts.length) d.hosts = e.hosts;
     d.defaultPort = e.port;
     d.part = e.part;
+  }
+  return d;
+}
+
+/**
+ * The host's `config.kmip` object with kmip-kms's own S3KMIP_* variables of
+ * `env` as the defaults of the settings it does not carry (see the module
+ * comment); string PEM paths resolve against baseDir.
+ */
+export function readHostObject(kmip: unknown, baseDir: string, env: NodeJS.ProcessEnv, warn: Warn): Draft {
+  warnUnknownVariables(env, warn);
+  const own = readOwnEnv(env);
+  const lost = new Map<string, string[]>();
+  const onLost: Lost = (variable, key) => {
+    const keys = lost.get(variable) ?? [];
+    if (!keys.includes(key)) keys.push(key);
+    lost.set(variable, keys);
+  };
+  const d = readHostForm(kmip, baseDir, warn, (e) => ({ ...e, part: ownAsDefaults(e.part, own, onLost) }));
+  d.healthcheckCacheMs = healthcheckAsDefault(d.healthcheckCacheMs, own, onLost);
+  for (const [variable, keys] of lost) {
+    warn(`${variable} is set but the host's config.kmip carries ${keys.join(', ')}, which ${keys.length > 1 ? 'win' : 'wins'}`, variable);
   }
   return d;
 }

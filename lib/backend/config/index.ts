@@ -9,9 +9,16 @@
  * - `from-host.ts`: the host's already-parsed `config.kmip` (what cloudserver
  *   passes to `new Client({ kmip })`), exactly as the host builds it: numbers
  *   from S3KMIP_* variables as strings, `S3KMIP_HOSTS` unsplit in `tls.host`,
- *   PEM values as Buffers. S3KMIP_* variables are NOT applied again: the host
- *   has already applied them. A string PEM value without `-----BEGIN` is a
- *   file path (relative to `opts.baseDir`, default the current directory).
+ *   PEM values as Buffers. The S3KMIP_* variables the host knows are NOT
+ *   applied again: the host has already applied them. kmip-kms's own
+ *   variables (`own-env.ts`, for the settings a stock host does not copy
+ *   into config.kmip) are applied from `opts.env` (default `process.env`)
+ *   where the object carries no value. A string PEM value without
+ *   `-----BEGIN` is a file path (relative to `opts.baseDir`, default the
+ *   current directory).
+ * - `own-env.ts`: kmip-kms's own S3KMIP_* variables, one per setting the
+ *   host does not copy (`S3KMIP_` + UPPER_SNAKE of the setting's name),
+ *   read in every form that reads variables.
  * - `from-config-file.ts` + `file-over-env.ts`: a raw cloudserver config.json
  *   (file paths, relative ones resolved against the file's folder) combined
  *   with the S3KMIP_* variables the way the host combines them.
@@ -40,7 +47,12 @@
  *   own templates turn the values into these very variables, and an `env:`
  *   entry of the same name, listed after them, overrides them there too.
  * - the environment alone: the variables, then the defaults.
- * - the host's object (`settingsFromHostConfig`): as given, then the defaults.
+ * - the host's object (`settingsFromHostConfig`): as given, then
+ *   kmip-kms's own variables for the settings it does not carry, then the
+ *   defaults.
+ * - kmip-kms's own variables (S3KMIP_BATCH_SIZE, ...) follow each form's
+ *   rule: over chart values and alone, defaults under config.json's values
+ *   (the file wins wherever it gives one) and under the host's object.
  *
  * Every error is a `KmipConfigError` whose `key` names the
  * setting in the form it came from (`kmip.transport[1].tls.port`,
@@ -56,10 +68,11 @@ import { fail, makeWarn } from './draft';
 import { readChart, readValuesFile } from './from-chart';
 import { readConfigFile } from './from-config-file';
 import { applyEnv, emptyEnvDraft } from './from-env';
-import { readHostForm } from './from-host';
+import { readHostObject } from './from-host';
 import { finalize } from './validate';
 
-export { ENV_VARIABLES } from './from-env';
+export { BASE_ENV_VARIABLES, ENV_VARIABLES } from './from-env';
+export { OWN_ENV_VARIABLES, envNameOf } from './own-env';
 export { SETTINGS_DEFAULTS } from './validate';
 export { KNOWN_VERSIONS, OPTION_BOUNDS } from '../../transport/settings/validate';
 
@@ -71,6 +84,12 @@ export interface ConfigLoadOptions {
 export interface HostConfigOptions extends ConfigLoadOptions {
   /** Folder against which PEM values given as relative paths are resolved. Default: the current directory. */
   readonly baseDir?: string;
+  /**
+   * kmip-kms's own S3KMIP_* variables (S3KMIP_BATCH_SIZE, ...), applied for
+   * the settings the object does not carry. Default `process.env`; `{}` to
+   * ignore the environment.
+   */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface EnvConfigOptions extends ConfigLoadOptions {
@@ -101,7 +120,7 @@ export interface SettingsSource {
 /** The host's parsed `config.kmip` (PEM values are contents, already read). */
 export function settingsFromHostConfig(kmip: unknown, opts: HostConfigOptions = {}): KmipSettings {
   const logger = opts.logger ?? stderrLogger;
-  return finalize(readHostForm(kmip, opts.baseDir ?? process.cwd(), makeWarn(logger)), logger);
+  return finalize(readHostObject(kmip, opts.baseDir ?? process.cwd(), opts.env ?? process.env, makeWarn(logger)), logger);
 }
 
 /** A raw cloudserver config.json (file paths) with the S3KMIP_* variables as its defaults, as the host reads them. */

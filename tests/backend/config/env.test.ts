@@ -2,7 +2,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 
-import { ENV_VARIABLES, settingsFromEnv } from '../../../lib/backend/config';
+import { BASE_ENV_VARIABLES, ENV_VARIABLES, OWN_ENV_VARIABLES, settingsFromEnv } from '../../../lib/backend/config';
 import { CA, CA2, CA2_PEM, CA_PEM, CERT, CERT_PEM, KEY, KEY_PEM, capture, expectConfigError, quiet, tmpDir, write } from './fixtures';
 
 // Environment only
@@ -53,7 +53,8 @@ describe('settingsFromEnv', () => {
       },
       healthcheckCacheMs: 5000,
     });
-    assert.equal(ENV_VARIABLES.length, 10);
+    assert.equal(BASE_ENV_VARIABLES.length, 10);
+    assert.equal(ENV_VARIABLES.length, BASE_ENV_VARIABLES.length + OWN_ENV_VARIABLES.length);
   });
 
   test('defaults when only S3KMIP_HOSTS is set; S3KMIP_COMPOUND_CREATE false/TRUE', () => {
