@@ -6,8 +6,8 @@
  * `S3KMIP_` + UPPER_SNAKE of its camelCase name (`batchSize` →
  * `S3KMIP_BATCH_SIZE`, `healthcheckCacheMs` → `S3KMIP_HEALTHCHECK_CACHE_MS`).
  * The names are generated from the transport's own option lists
- * (OPTION_INTS, OPTION_FLAGS, TLS_SCALARS...): a new option gets its variable
- * without a second list to keep.
+ * (OPTION_NAMES, TLS_SCALARS; OPTION_FLAGS for the flags): a new option gets
+ * its variable without a second list to keep.
  *
  * Values stay strings for the one validator (integers as decimal digits);
  * flags are "true"/"false" (any case), `S3KMIP_PROTOCOL_VERSIONS` a comma
@@ -21,7 +21,7 @@
  */
 import {
   OPTION_FLAGS,
-  OPTION_INTS,
+  OPTION_NAMES,
   TLS_SCALARS,
   describe,
   fail,
@@ -35,8 +35,10 @@ import {
 /** `S3KMIP_` + UPPER_SNAKE of a camelCase setting name. */
 export const envNameOf = (setting: string): string => `S3KMIP_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
-/** The transport options with a variable of their own (`reconnect`, an object, is set in config.json or chart values only). */
-export const OWN_OPTIONS: readonly OptionName[] = [...OPTION_INTS, ...OPTION_FLAGS, 'protocolVersions', 'hostSelection'];
+/** Options without a variable: objects (`reconnect` is set in config.json or chart values only). */
+const FILE_ONLY: readonly OptionName[] = ['reconnect'];
+/** The transport options with a variable of their own: every option but the file-only ones. */
+export const OWN_OPTIONS: readonly OptionName[] = OPTION_NAMES.filter((n) => !FILE_ONLY.includes(n));
 const OWN_FLAGS: readonly string[] = [...OPTION_FLAGS, 'rejectUnauthorized'];
 
 /** Every variable of this module, in the order of the settings. */
