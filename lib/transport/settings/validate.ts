@@ -155,11 +155,11 @@ export interface TransportDraft {
   readonly reuseTls?: TlsOptions | undefined;
 }
 
-/** Where a passphrase is given in each form (the env and chart forms have none). */
+/** Where a passphrase is given in each form (the env and chart forms: S3KMIP_PASSPHRASE). */
 function passphraseName(names: FormNames): string {
   if (names.key.startsWith('kmip.transport')) return names.key.replace(/\.key$/, '.passphrase');
   if (names.key === 'tls.key') return 'tls.passphrase';
-  return `${names.key} passphrase (only kmip.transport.tls.passphrase of config.json can give one)`;
+  return 'S3KMIP_PASSPHRASE';
 }
 
 /** Validates and resolves the transport settings of a draft (hosts, pipeline, options, TLS material). */

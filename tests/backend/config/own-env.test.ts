@@ -186,6 +186,11 @@ describe("kmip-kms's own S3KMIP_* variables", () => {
       assert.ok(!e.message.includes(wrong) && !e.message.includes(pass), e.message);
     }
     assert.ok(!c.text().includes(wrong) && !c.text().includes(pass));
+    // No passphrase at all: the error says which variable gives one.
+    const none: Env = { ...env };
+    delete (none as Record<string, string | undefined>)['S3KMIP_PASSPHRASE'];
+    const e = expectConfigError(() => settingsFromEnv(none, { ...quiet(), baseDir: dir }), 'S3KMIP_PASSPHRASE', 'encrypted private key');
+    assert.match(e.message, /S3KMIP_PASSPHRASE/);
   });
 
   test('env form: the variables over nothing; chart form: the variables over the values', () => {
