@@ -34,7 +34,8 @@
 import { isDeepStrictEqual } from 'util';
 import { describe, echoable, fail, hostEntries, type Draft, type HostEntry, type Pem, type TransportPart, type Val, type Warn } from './draft';
 import { HOST_NAMES, readHostForm, type ReadTransport } from './from-host';
-import { healthcheckAsDefault, ownAsDefaults, type OwnEnv } from './own-env';
+import { OWN_OPTIONS, envNameOf, healthcheckAsDefault, ownAsDefaults, type OwnEnv } from './own-env';
+import { TLS_SCALARS } from '../../transport/settings/values';
 import { SETTINGS_DEFAULTS } from './validate';
 
 /** What cloudserver means by "config.json sets it": a truthy value (`false`, `0`, `""` do not count). */
@@ -70,6 +71,7 @@ class Overrides {
   readonly #other: { message: string; key: string }[] = [];
   readonly #caDropped: string[] = [];
   readonly #ownLost = new Map<string, { keys: string[]; label: string; values: string[] }>();
+  readonly #dropped = new Map<string, string[]>();
 
   /**
    * `variable` is set but the file's `fileKey` wins; `label` and `value`
@@ -109,6 +111,17 @@ class Overrides {
     this.#ownLost.set(variable, entry);
   }
 
+  /**
+   * The file gives `fileKey`, one of the settings a stock cloudserver does
+   * not hand its backend, and `variable` is not set: used here (the probe
+   * tests it), dropped there.
+   */
+  droppedByHost(fileKey: string, variable: string): void {
+    const keys = this.#dropped.get(variable) ?? [];
+    if (!keys.includes(fileKey)) keys.push(fileKey);
+    this.#dropped.set(variable, keys);
+  }
+
   /** The file's `tls` object has no `ca`: the host drops S3KMIP_CA. */
   caDropped(tlsKey: string): void {
     if (!this.#caDropped.includes(tlsKey)) this.#caDropped.push(tlsKey);
@@ -132,6 +145,15 @@ class Overrides {
       );
     }
     for (const o of this.#other) warn(o.message, o.key);
+    if (this.#dropped.size > 0) {
+      const keys = [...this.#dropped.values()].flat();
+      const variables = [...this.#dropped.keys()];
+      warn(
+        `the config file sets ${keys.join(', ')}, used here, but a stock cloudserver does not hand ${keys.length > 1 ? 'these settings' : 'that setting'} ` +
+          `to its KMS backend (it keeps the default): set ${variables.join(', ')} in the host's environment instead`,
+        variables[0]!,
+      );
+    }
     if (this.#caDropped.length) {
       const objects = this.#caDropped.join(', ');
       const one = this.#caDropped.length === 1;
@@ -155,7 +177,16 @@ const ownOf = (env: Draft): OwnEnv => ({ options: env.part.options, tlsScalars: 
 /** One transport entry of the file completed with the variables' values, by the host's rules (and ours for our own variables). */
 function fillTransport(e: ReadTransport, prefix: string, env: Draft, notes: Overrides): ReadTransport {
   const envPart = env.part;
-  const part: TransportPart = ownAsDefaults(e.part, ownOf(env), (variable, key, setting, value) => notes.ownFileWins(variable, key, setting, value));
+  const own = ownOf(env);
+  const part: TransportPart = ownAsDefaults(e.part, own, (variable, key, setting, value) => notes.ownFileWins(variable, key, setting, value));
+  for (const n of OWN_OPTIONS) {
+    const given = e.part.options[n];
+    if (given !== undefined && own.options[n] === undefined) notes.droppedByHost(given.key, envNameOf(n));
+  }
+  for (const n of TLS_SCALARS) {
+    const given = e.part.tlsScalars[n];
+    if (given !== undefined && own.tlsScalars[n] === undefined) notes.droppedByHost(given.key, envNameOf(n));
+  }
 
   const depth = e.part.pipelineDepth;
   const fileDepth = truthy(depth);
@@ -259,6 +290,7 @@ export function readFileOverEnv(section: unknown, env: Draft, baseDir: string, w
   d.providerName = topLevel(d.providerName, env.providerName, notes);
   d.compoundCreateActivate = topLevel(d.compoundCreateActivate, env.compoundCreateActivate, notes);
   d.bucketNameAttributeName = topLevel(d.bucketNameAttributeName, env.bucketNameAttributeName, notes);
+  if (d.healthcheckCacheMs !== undefined && env.healthcheckCacheMs === undefined) notes.droppedByHost(d.healthcheckCacheMs.key, envNameOf('healthcheckCacheMs'));
   d.healthcheckCacheMs = healthcheckAsDefault(d.healthcheckCacheMs, ownOf(env), (variable, key, setting, value) => notes.ownFileWins(variable, key, setting, value));
   // Name the settings in the form they came from, for "is not set" messages.
   const fromEnvHosts = d.hosts !== undefined && d.hosts.length > 0 && d.hosts.every((h) => h.host.key === env.names.hosts);

@@ -250,6 +250,33 @@ describe("kmip-kms's own S3KMIP_* variables", () => {
     assert.ok(!c.text().includes('unused-secret-xyz'));
   });
 
+  test('config-file form without the variables: one warning lists what config.json sets that a stock cloudserver drops, and the variables to set instead', () => {
+    const cfgDir = tmpDir();
+    write(cfgDir, 'ssl/kmip-key.pem', KEY_PEM);
+    write(cfgDir, 'ssl/kmip-cert.pem', CERT_PEM);
+    const file = write(
+      cfgDir,
+      'config.json',
+      JSON.stringify({
+        kmip: {
+          providerName: 'p',
+          healthcheckCacheMs: 1000,
+          transport: { pipelineDepth: 4, batchSize: 8, tls: { host: 'kms', port: 5696, key: 'ssl/kmip-key.pem', cert: 'ssl/kmip-cert.pem', servername: 'kms.internal' } },
+        },
+      }),
+    );
+    // S3KMIP_SERVERNAME set: that one loses to the file (its own warning), it is not "dropped".
+    const c = capture();
+    const s = settingsFromConfigFile(file, { logger: c.logger, env: { S3KMIP_SERVERNAME: 'other' } });
+    assert.equal(s.transport.batchSize, 8, 'the probe and demo use the file');
+    const dropped = c.warnings.filter((w) => /a stock cloudserver does not hand these settings to its KMS backend/.test(w.msg));
+    assert.equal(dropped.length, 1, c.text());
+    assert.match(dropped[0]!.msg, /kmip\.transport\.batchSize, kmip\.healthcheckCacheMs/);
+    assert.match(dropped[0]!.msg, /set S3KMIP_BATCH_SIZE, S3KMIP_HEALTHCHECK_CACHE_MS in the host's environment/);
+    // What the host does copy (pipelineDepth, host, port, key, cert) is not listed.
+    assert.doesNotMatch(dropped[0]!.msg, /pipelineDepth|tls\.port|tls\.host|tls\.key|tls\.cert|servername/);
+  });
+
   test('config-file form: a passphrase in the file wins over S3KMIP_PASSPHRASE; neither is shown', () => {
     const cfgDir = tmpDir();
     const pass = 'file-secret-abc';
