@@ -209,21 +209,16 @@ describe("kmip-kms's own S3KMIP_* variables", () => {
     assert.equal(chart.transport.tls.servername, 'kms.internal');
   });
 
-  test('config-file form: the variables are defaults, the file wins wherever it gives a value (false included), with a warning saying what a stock host does', () => {
+  /** A config.json (providerName p, healthcheckCacheMs 1000, this transport) beside ssl/kmip-key.pem and ssl/kmip-cert.pem; its path. */
+  function configJson(transport: object): string {
     const cfgDir = tmpDir();
     write(cfgDir, 'ssl/kmip-key.pem', KEY_PEM);
     write(cfgDir, 'ssl/kmip-cert.pem', CERT_PEM);
-    const file = write(
-      cfgDir,
-      'config.json',
-      JSON.stringify({
-        kmip: {
-          providerName: 'p',
-          healthcheckCacheMs: 1000,
-          transport: { batchSize: 2, skipQuery: false, tls: { host: 'kms', key: 'ssl/kmip-key.pem', cert: 'ssl/kmip-cert.pem', servername: 'from-file' } },
-        },
-      }),
-    );
+    return write(cfgDir, 'config.json', JSON.stringify({ kmip: { providerName: 'p', healthcheckCacheMs: 1000, transport } }));
+  }
+
+  test('config-file form: the variables are defaults, the file wins wherever it gives a value (false included), with a warning saying what a stock host does', () => {
+    const file = configJson({ batchSize: 2, skipQuery: false, tls: { host: 'kms', key: 'ssl/kmip-key.pem', cert: 'ssl/kmip-cert.pem', servername: 'from-file' } });
     const env: Env = {
       S3KMIP_BATCH_SIZE: '8',
       S3KMIP_SKIP_QUERY: 'true',
@@ -251,20 +246,7 @@ describe("kmip-kms's own S3KMIP_* variables", () => {
   });
 
   test('config-file form without the variables: one warning lists what config.json sets that a stock cloudserver drops, and the variables to set instead', () => {
-    const cfgDir = tmpDir();
-    write(cfgDir, 'ssl/kmip-key.pem', KEY_PEM);
-    write(cfgDir, 'ssl/kmip-cert.pem', CERT_PEM);
-    const file = write(
-      cfgDir,
-      'config.json',
-      JSON.stringify({
-        kmip: {
-          providerName: 'p',
-          healthcheckCacheMs: 1000,
-          transport: { pipelineDepth: 4, batchSize: 8, tls: { host: 'kms', port: 5696, key: 'ssl/kmip-key.pem', cert: 'ssl/kmip-cert.pem', servername: 'kms.internal' } },
-        },
-      }),
-    );
+    const file = configJson({ pipelineDepth: 4, batchSize: 8, tls: { host: 'kms', port: 5696, key: 'ssl/kmip-key.pem', cert: 'ssl/kmip-cert.pem', servername: 'kms.internal' } });
     // S3KMIP_SERVERNAME set: that one loses to the file (its own warning), it is not "dropped".
     const c = capture();
     const s = settingsFromConfigFile(file, { logger: c.logger, env: { S3KMIP_SERVERNAME: 'other' } });
