@@ -60,8 +60,9 @@ export function handleResponse<H extends ConnectionHost>(c: Connection<H>, resp:
   const first = items.length > 0 ? items[0]! : undefined;
   // The usual answer: one item, to a caller's one-operation message, that succeeded.
   if (first !== undefined && items.length === 1 && !logging && first.status === 0) {
-    const p = c.inflight.get(idOf(first));
-    if (p !== undefined && p.message === null && p.ids !== null && p.ids.length === 1 && p.ids[0] === idOf(first)) {
+    const id = idOf(first);
+    const p = c.inflight.get(id);
+    if (p !== undefined && p.message === null && p.ids !== null && p.ids.length === 1 && p.ids[0] === id) {
       c.messagesInFlight--;
       if (release(c, p)) return;
       settle(c, p, resp.version, items, false);

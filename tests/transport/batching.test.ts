@@ -61,27 +61,13 @@ const uidOf = (req: ReceivedRequest, i: number): string => {
   return u && u.type === 0x07 ? u.value : '';
 };
 
-/** Answers with `hold` until `n` requests are held, then releases them (so many wait at once). */
-function holdFirst(n: number): { onRequest(req: ReceivedRequest, ctx: { conn: { held: unknown[]; release(): number } }): 'hold' | 'answer' } {
-  let held = 0;
-  return {
-    onRequest: (req, ctx) => {
-      if (req.operation !== OP.Encrypt && req.operation !== OP.Decrypt) return 'answer';
-      if (held >= n) return 'answer';
-      held++;
-      setTimeout(() => ctx.conn.release(), 50);
-      return 'hold';
-    },
-  };
-}
-
 describe('batching (batchSize > 1)', () => {
   it('40 waiting Encrypts with depth 2, batchSize 8: shared messages of at most 8 items, Continue, every caller its own answer', async (t) => {
     const h = harness(t);
     const srv = await h.server();
     const c = h.client([srv], { pipelineDepth: 2, batchSize: 8 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = holdFirst(1);
+    srv.script = afterFirstHeld(() => 'answer');
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => settle(c.encrypt(`key-${i % 5}`, dataFor(i)))));
     rs.forEach((r, i) => {
       assert.ok(r.ok, `request ${i} failed: ${String(r.error)}`);
@@ -102,7 +88,7 @@ describe('batching (batchSize > 1)', () => {
     const srv = await h.server();
     const c = h.client([srv], { pipelineDepth: 1 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = holdFirst(1);
+    srv.script = afterFirstHeld(() => 'answer');
     const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => settle(c.encrypt('k', dataFor(i)))));
     assert.ok(rs.every((r) => r.ok));
     assert.ok(encrypts(srv).every((m) => m.items.length === 1));
@@ -126,7 +112,7 @@ describe('batching (batchSize > 1)', () => {
     const srv = await h.server();
     const c = h.client([srv], { pipelineDepth: 1, batchSize: 8 });
     await c.encrypt('warm', dataFor(99)); // connected and idle: the next request goes out alone, the rest wait
-    srv.script = holdFirst(1);
+    srv.script = afterFirstHeld(() => 'answer');
     const calls: Promise<unknown>[] = [];
     // Queue order is kept: a Create, a client.batch() and the Encrypts around them each keep their place.
     for (let i = 0; i < 4; i++) calls.push(c.encrypt('k', dataFor(i)));
